@@ -1,0 +1,45 @@
+//! The command tree. Each command lives in its own file, parses its options and calls the library;
+//! this file only lists them and dispatches.
+
+pub mod options;
+pub mod pull;
+pub mod push;
+pub mod version;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// OCI Registry As Storage: push and pull any content to and from OCI registries
+#[derive(Parser, Debug)]
+#[command(name = "oras", disable_version_flag = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    Push(push::PushArgs),
+    Pull(pull::PullArgs),
+    Version(version::VersionArgs),
+}
+
+impl Cli {
+    /// Whether `-d/--debug` was given.
+    pub fn debug(&self) -> bool {
+        match &self.command {
+            Command::Push(a) => a.common().debug,
+            Command::Pull(a) => a.common().debug,
+            Command::Version(_) => false,
+        }
+    }
+
+    /// Runs the chosen command.
+    pub async fn run(self) -> Result<()> {
+        match self.command {
+            Command::Push(a) => push::run(a).await,
+            Command::Pull(a) => pull::run(a).await,
+            Command::Version(a) => version::run(a),
+        }
+    }
+}

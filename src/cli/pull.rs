@@ -1,0 +1,166 @@
+//! `oras pull`: copy an artifact's titled layers from a registry into a directory.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use oras_rs::Error;
+use oras_rs::content::ReadOnlyTarget;
+use oras_rs::content::file::{FileStore, WritePolicy};
+use oras_rs::copy::{CopyOptions, PullFilter, copy_root, pull_filter};
+use oras_rs::oci;
+use oras_rs::reference::Reference;
+
+use super::options::{CommonArgs, FormatArgs, OutputFormat, RemoteArgs};
+use super::push::split_file_arg;
+use crate::output::{self, StatusPrinter, model};
+
+/// Pull files from a registry or an OCI image layout
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example - Pull artifact files from a registry:\n  oras pull localhost:5000/hello:v1\n\nExample - Pull into a directory:\n  oras pull localhost:5000/hello:v1 -o out\n\nExample - Pull only the layers of some media types (the oras 0.x form):\n  oras pull localhost:5000/hello:v1 -t text/plain"
+)]
+pub struct PullArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
+    #[command(flatten)]
+    format: FormatArgs,
+
+    /// <name>{:<tag>|@<digest>}
+    #[arg(value_name = "REFERENCE")]
+    reference: String,
+
+    /// Output directory
+    #[arg(short = 'o', long, default_value = ".")]
+    output: PathBuf,
+
+    /// Do not replace existing files when pulling, treat them as errors
+    #[arg(short = 'k', long)]
+    keep_old_files: bool,
+
+    /// Allow storing files out of the output directory
+    #[arg(short = 'T', long)]
+    allow_path_traversal: bool,
+
+    /// Output manifest configuration (`path[:mediatype]`)
+    #[arg(long, value_name = "PATH[:TYPE]")]
+    config: Option<String>,
+
+    /// Concurrency level
+    #[arg(long, default_value_t = 3)]
+    concurrency: usize,
+
+    /// Pull only layers of this media type (repeatable; oras 0.x compatible)
+    #[arg(short = 't', long = "media-type", value_name = "TYPE")]
+    media_types: Vec<String>,
+
+    /// Pull layers of every media type (oras 0.x compatible; the default)
+    #[arg(short = 'a', long)]
+    allow_all: bool,
+}
+
+impl PullArgs {
+    /// Shared flags, for logging set-up.
+    pub fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+/// Runs `oras pull`.
+pub async fn run(args: PullArgs) -> Result<()> {
+    let format = args.format.resolve()?;
+    let reference: Reference = args.reference.parse()?;
+    let Some(src_ref) = reference.reference() else {
+        bail!(Error::invalid_with_hint(
+            format!("{:?}: no tag or digest specified", args.reference),
+            "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras pull -h\" for more options and examples"
+        ));
+    };
+    let (config_title, config_type) = match &args.config {
+        Some(arg) => {
+            let (path, ty) = split_file_arg(arg);
+            if path.is_empty() {
+                bail!(Error::invalid(format!("found empty file path in {arg:?}")));
+            }
+            (Some(path.to_string()), ty.map(str::to_string))
+        }
+        None => (None, None),
+    };
+
+    let repo = args.remote.repository(&reference)?;
+    let (root, bytes) = repo
+        .fetch_reference(&src_ref)
+        .await
+        .with_context(|| format!("pulling {}", args.reference))?;
+    let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
+
+    let status = Arc::new(StatusPrinter::new(
+        output::PULL,
+        format == OutputFormat::Text,
+        args.common.verbose(),
+    ));
+    let store = FileStore::new(
+        &args.output,
+        WritePolicy {
+            keep_old_files: args.keep_old_files,
+            allow_path_traversal: args.allow_path_traversal,
+        },
+    );
+    let media_types: HashSet<String> = if args.allow_all {
+        HashSet::new()
+    } else {
+        args.media_types.iter().cloned().collect()
+    };
+    let opts = CopyOptions {
+        concurrency: args.concurrency,
+        observer: status.clone(),
+        filter: Some(pull_filter(PullFilter {
+            config,
+            config_title,
+            config_type,
+            media_types,
+        })),
+        include_subject: false,
+    };
+    copy_root(&repo, &store, &root, bytes, Some(&src_ref), &opts)
+        .await
+        .with_context(|| format!("pulling {}", args.reference))?;
+
+    let repo_name = reference.repo_ref();
+    match format {
+        OutputFormat::Text => {
+            if status.skipped_untitled() > 0 {
+                output::println_ignore_pipe(
+                    "Skipped pulling layers without file name in \"org.opencontainers.image.title\"",
+                );
+                output::println_ignore_pipe(&format!(
+                    "Use 'oras copy {} --to-oci-layout <layout-dir>' to pull all layers.",
+                    args.reference
+                ));
+            } else {
+                output::println_ignore_pipe(&format!("Pulled [registry] {}", args.reference));
+                output::println_ignore_pipe(&format!("Digest: {}", root.digest));
+            }
+        }
+        OutputFormat::Json => {
+            let files: Vec<model::PulledFile> = store
+                .written_files()
+                .into_iter()
+                .map(|f| model::PulledFile {
+                    path: f.path.display().to_string(),
+                    blob: model::DescriptorRef::new(&repo_name, &f.descriptor),
+                })
+                .collect();
+            let doc = model::Pull {
+                reference: format!("{repo_name}@{}", root.digest),
+                files: (!files.is_empty()).then_some(files),
+            };
+            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! Local files as a target. As a source (push) it serves files added with [`FileStore::add`],
+//! hashed once when added. As a destination (pull) it writes each titled blob to
+//! `<root>/<title>` through a temp file in the same directory, renamed into place only after the
+//! whole blob arrived and verified, so a failed pull never leaves a file under its final name.
+//! Untitled manifests are kept in memory: they are walked, not written.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use tokio::io::AsyncWriteExt;
+
+use super::memory::MemoryStore;
+use super::{BlobReader, ReadOnlyTarget, Target};
+use crate::digest::{Algorithm, Digest, Digester};
+use crate::error::{Error, Result};
+use crate::oci::{Descriptor, annotations, media_type};
+
+/// How a pull writes files.
+#[derive(Debug, Clone, Default)]
+pub struct WritePolicy {
+    /// Fail instead of overwriting an existing file (`-k/--keep-old-files`).
+    pub keep_old_files: bool,
+    /// Allow titles that point outside the root (`-T/--allow-path-traversal`).
+    pub allow_path_traversal: bool,
+}
+
+/// A file written by a pull.
+#[derive(Debug, Clone)]
+pub struct WrittenFile {
+    /// The blob's descriptor.
+    pub descriptor: Descriptor,
+    /// Where it was written (absolute).
+    pub path: PathBuf,
+}
+
+/// Files on disk as a [`Target`].
+pub struct FileStore {
+    root: PathBuf,
+    policy: WritePolicy,
+    /// Source side: (digest, title) → path on disk.
+    sources: Mutex<HashMap<(Digest, String), PathBuf>>,
+    /// Destination side: what this run wrote.
+    written: Mutex<Vec<WrittenFile>>,
+    /// Untitled manifests met while walking a graph.
+    memory: MemoryStore,
+}
+
+/// Size of the read buffer used when hashing a file: large reads keep the hasher busy.
+const HASH_BUF: usize = 1024 * 1024;
+
+impl FileStore {
+    /// A store rooted at `root` (the output directory of a pull; the working directory of a push).
+    pub fn new(root: impl Into<PathBuf>, policy: WritePolicy) -> Self {
+        FileStore {
+            root: root.into(),
+            policy,
+            sources: Mutex::new(HashMap::new()),
+            written: Mutex::new(Vec::new()),
+            memory: MemoryStore::new(),
+        }
+    }
+
+    /// Hashes `path` (read once, streaming) and registers it as a source blob, titled `name` when
+    /// given (a config file has no title).
+    pub async fn add(
+        &self,
+        name: Option<&str>,
+        media_type: &str,
+        path: &Path,
+    ) -> Result<Descriptor> {
+        let path = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.root.join(path)
+        };
+        let (digest, size) = hash_file(path.clone()).await?;
+        let mut desc = Descriptor::new(media_type.to_string(), digest.clone(), size);
+        if let Some(name) = name {
+            desc.annotations = Some(
+                [(annotations::TITLE.to_string(), name.to_string())]
+                    .into_iter()
+                    .collect(),
+            );
+        }
+        self.sources
+            .lock()
+            .expect("file store lock")
+            .insert((digest, name.unwrap_or_default().to_string()), path);
+        Ok(desc)
+    }
+
+    /// Files written by pushes into this store, in completion order.
+    pub fn written_files(&self) -> Vec<WrittenFile> {
+        self.written.lock().expect("file store lock").clone()
+    }
+
+    /// The path a title maps to, refusing paths outside the root unless allowed.
+    fn target_path(&self, title: &str) -> Result<PathBuf> {
+        let rel = Path::new(title);
+        if self.policy.allow_path_traversal {
+            return Ok(if rel.is_absolute() {
+                rel.to_path_buf()
+            } else {
+                self.root.join(rel)
+            });
+        }
+        let refuse = || Error::PathTraversal {
+            path: self.root.join(rel),
+        };
+        let mut depth: i64 = 0;
+        for comp in rel.components() {
+            match comp {
+                Component::Normal(_) => depth += 1,
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return Err(refuse());
+                    }
+                }
+                Component::RootDir | Component::Prefix(_) => return Err(refuse()),
+            }
+        }
+        if depth == 0 {
+            return Err(Error::invalid(format!(
+                "invalid file name {title:?}: it names the output directory itself"
+            )));
+        }
+        let target = self.root.join(rel);
+        // A symlink among the existing parents could lead out of the root: resolve them.
+        let root = std::fs::canonicalize(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let mut ancestor = target.parent();
+        while let Some(dir) = ancestor {
+            match std::fs::canonicalize(dir) {
+                Ok(real) => {
+                    if !real.starts_with(&root) {
+                        return Err(refuse());
+                    }
+                    break;
+                }
+                Err(_) => ancestor = dir.parent(),
+            }
+        }
+        Ok(target)
+    }
+
+    async fn write_file(&self, desc: &Descriptor, title: &str, content: BlobReader) -> Result<()> {
+        tokio::fs::create_dir_all(&self.root)
+            .await
+            .map_err(|e| Error::io(&self.root, e))?;
+        let target = self.target_path(title)?;
+        if self.policy.keep_old_files && tokio::fs::symlink_metadata(&target).await.is_ok() {
+            return Err(Error::OverwriteDisallowed { path: target });
+        }
+        let dir = target
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| Error::io(&dir, e))?;
+        // The temp file lives beside the target so the final rename is atomic; its name says
+        // what it is, and it is removed on any failure (tempfile deletes it on drop).
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".oras-partial-");
+        // Pulled files get the usual 0666 minus umask, not tempfile's private 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+        let std_file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
+        let mut file = tokio::fs::File::from_std(std_file);
+        let mut reader = content;
+        tokio::io::copy(&mut reader, &mut file)
+            .await
+            .map_err(|e| write_error(desc, tmp.path(), e))?;
+        file.flush().await.map_err(|e| Error::io(tmp.path(), e))?;
+        file.sync_data()
+            .await
+            .map_err(|e| Error::io(tmp.path(), e))?;
+        drop(file);
+        let persisted = if self.policy.keep_old_files {
+            tmp.persist_noclobber(&target)
+        } else {
+            tmp.persist(&target)
+        };
+        persisted.map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::OverwriteDisallowed {
+                    path: target.clone(),
+                }
+            } else {
+                Error::io(&target, e.error)
+            }
+        })?;
+        let path = std::path::absolute(&target).unwrap_or(target);
+        self.written
+            .lock()
+            .expect("file store lock")
+            .push(WrittenFile {
+                descriptor: desc.clone(),
+                path,
+            });
+        Ok(())
+    }
+}
+
+/// Reading the source failed (e.g. a digest mismatch) or writing the disk failed.
+fn write_error(desc: &Descriptor, tmp: &Path, e: std::io::Error) -> Error {
+    // OS errors come from the disk (full, read-only, permissions); anything else from the source.
+    if e.raw_os_error().is_some() && crate::digest::verify_error(&e).is_none() {
+        Error::io(tmp, e)
+    } else {
+        crate::copy::read_error(desc, e)
+    }
+}
+
+/// Reads a file once, in large blocks on a blocking thread, returning its sha256 and size.
+pub async fn hash_file(path: PathBuf) -> Result<(Digest, u64)> {
+    tokio::task::spawn_blocking(move || {
+        let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.is_dir() {
+            return Err(Error::invalid_with_hint(
+                format!("{}: is a directory", path.display()),
+                "Pushing directories is not supported yet: pack it first, e.g. `tar czf dir.tar.gz dir`, and push the archive.",
+            ));
+        }
+        let mut file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+        let mut digester = Digester::new(Algorithm::Sha256);
+        let mut buf = vec![0u8; HASH_BUF];
+        let mut size = 0u64;
+        loop {
+            let n = match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(&path, e)),
+            };
+            digester.update(&buf[..n]);
+            size += n as u64;
+        }
+        Ok((digester.finalize(), size))
+    })
+    .await
+    .map_err(|e| Error::Protocol(format!("hashing task failed: {e}")))?
+}
+
+#[async_trait]
+impl ReadOnlyTarget for FileStore {
+    async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
+        if let Some(bytes) = self.memory.get(&desc.digest) {
+            return Ok(Box::pin(std::io::Cursor::new(bytes)));
+        }
+        let title = desc.title().unwrap_or_default().to_string();
+        let path = self
+            .sources
+            .lock()
+            .expect("file store lock")
+            .get(&(desc.digest.clone(), title))
+            .cloned()
+            .ok_or_else(|| Error::NotFound(desc.digest.to_string()))?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(Box::pin(file))
+    }
+
+    async fn exists(&self, desc: &Descriptor) -> Result<bool> {
+        // Files on disk are never trusted as already holding a blob: a pull always rewrites.
+        if desc.title().is_some() {
+            return Ok(false);
+        }
+        Ok(self.memory.get(&desc.digest).is_some())
+    }
+
+    async fn resolve(&self, reference: &str) -> Result<Descriptor> {
+        self.memory.resolve(reference).await
+    }
+}
+
+#[async_trait]
+impl Target for FileStore {
+    async fn push(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
+        match desc.title() {
+            Some(title) => {
+                let title = title.to_string();
+                self.write_file(desc, &title, content).await
+            }
+            None if media_type::is_manifest(&desc.media_type) => {
+                self.memory.push(desc, content).await
+            }
+            None => Err(Error::invalid(format!(
+                "{}: a blob without a file name cannot be written to a directory",
+                desc.digest
+            ))),
+        }
+    }
+
+    async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
+        self.memory.tag(desc, reference).await
+    }
+}

@@ -1,0 +1,85 @@
+//! The Target contract: every place content lives implements [`ReadOnlyTarget`] and, when it can
+//! be written, [`Target`]. Optimisations a store can offer (fetching a manifest by tag in one
+//! request, pushing a manifest under a tag in one request) are trait methods with default
+//! fallbacks, so wrappers pass them through instead of losing them.
+
+pub mod file;
+pub mod memory;
+pub mod union;
+
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use crate::error::{Error, Result};
+use crate::oci::Descriptor;
+
+/// A stream of blob bytes. Boxed so any store can hand out its own reader.
+pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
+
+/// Largest manifest or index read into memory (oras-go's `MaxMetadataBytes`).
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A store content can be read from.
+#[async_trait]
+pub trait ReadOnlyTarget: Send + Sync {
+    /// Opens the content described by `desc`.
+    async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader>;
+
+    /// Whether the store already holds `desc`.
+    async fn exists(&self, desc: &Descriptor) -> Result<bool>;
+
+    /// Resolves a tag or digest to the descriptor of a manifest.
+    async fn resolve(&self, reference: &str) -> Result<Descriptor>;
+
+    /// Resolves `reference` and returns the manifest bytes with it. Stores that can do both in
+    /// one request (a registry's `GET /manifests/<tag>`) override this.
+    async fn fetch_reference(&self, reference: &str) -> Result<(Descriptor, Vec<u8>)> {
+        let desc = self.resolve(reference).await?;
+        let bytes = read_manifest(self.fetch(&desc).await?, &desc).await?;
+        Ok((desc, bytes))
+    }
+}
+
+/// A store content can be written to.
+#[async_trait]
+pub trait Target: ReadOnlyTarget {
+    /// Stores `content` as `desc`. Implementations must not make content visible under its final
+    /// name before all of it arrived; the bytes are verified by the caller's reader.
+    async fn push(&self, desc: &Descriptor, content: BlobReader) -> Result<()>;
+
+    /// Points `reference` (a tag) at the manifest `desc`, which the store already holds.
+    async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()>;
+
+    /// Stores a manifest and tags it. Registries override this with a single
+    /// `PUT /manifests/<tag>`.
+    async fn push_reference(
+        &self,
+        desc: &Descriptor,
+        bytes: Vec<u8>,
+        reference: &str,
+    ) -> Result<()> {
+        self.push(desc, Box::pin(std::io::Cursor::new(bytes)))
+            .await?;
+        self.tag(desc, reference).await
+    }
+}
+
+/// Reads a whole manifest into memory, refusing anything larger than the descriptor says or than
+/// [`MAX_MANIFEST_BYTES`], and verifies its digest.
+pub async fn read_manifest(reader: BlobReader, desc: &Descriptor) -> Result<Vec<u8>> {
+    if desc.size > MAX_MANIFEST_BYTES {
+        return Err(Error::Protocol(format!(
+            "manifest {} is {} bytes, more than the {} bytes allowed",
+            desc.digest, desc.size, MAX_MANIFEST_BYTES
+        )));
+    }
+    let mut verifying = crate::digest::VerifyingReader::new(reader, desc.digest.clone(), desc.size);
+    let mut bytes = Vec::with_capacity(desc.size as usize);
+    verifying
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| crate::copy::read_error(desc, e))?;
+    Ok(bytes)
+}

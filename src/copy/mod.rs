@@ -1,0 +1,285 @@
+//! The one transfer algorithm: copy a graph of content from one target to another. Children are
+//! copied before their parent, so a manifest is stored only after everything it references (on a
+//! registry: the manifest PUT comes last and a failed push leaves no tag pointing at missing
+//! content). Each node is copied once, subgraphs the destination already has are skipped, and a
+//! semaphore permit is held only while one blob transfers, never while waiting for children.
+//! Every byte read from the source is verified against its descriptor on the way.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::future::{BoxFuture, try_join_all};
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::content::{BlobReader, ReadOnlyTarget, Target, read_manifest};
+use crate::digest::{Digest, VerifyError, VerifyingReader};
+use crate::error::{Error, Result};
+use crate::oci::{self, Descriptor, media_type};
+
+/// Receives the progress of a copy; the binary turns these into status lines or bars.
+pub trait CopyObserver: Send + Sync {
+    /// A node starts transferring.
+    fn on_start(&self, _desc: &Descriptor) {}
+    /// A node was stored in the destination.
+    fn on_done(&self, _desc: &Descriptor) {}
+    /// The destination already had the node (and so its whole subgraph).
+    fn on_exists(&self, _desc: &Descriptor) {}
+    /// The node was left out by the copy's filter.
+    fn on_skipped(&self, _desc: &Descriptor) {}
+}
+
+/// An observer that reports nothing.
+pub struct NoopObserver;
+impl CopyObserver for NoopObserver {}
+
+/// What to do with a successor.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Copy it, possibly with an edited descriptor (e.g. a title given to the config).
+    Copy(Box<Descriptor>),
+    /// Leave it out and report it as skipped.
+    Skip,
+    /// Leave it out silently.
+    Ignore,
+}
+
+/// Chooses, for each successor of a manifest, whether it is copied.
+pub type SuccessorFilter = Arc<dyn Fn(&Descriptor) -> Decision + Send + Sync>;
+
+/// How a copy runs.
+#[derive(Clone)]
+pub struct CopyOptions {
+    /// Blobs transferring at once.
+    pub concurrency: usize,
+    /// Who hears about progress.
+    pub observer: Arc<dyn CopyObserver>,
+    /// Which successors are copied; all of them when `None`.
+    pub filter: Option<SuccessorFilter>,
+    /// Whether a manifest's `subject` is copied too (pull follows it only with
+    /// `--include-subject`).
+    pub include_subject: bool,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        CopyOptions {
+            concurrency: 3,
+            observer: Arc::new(NoopObserver),
+            filter: None,
+            include_subject: true,
+        }
+    }
+}
+
+/// A node is a digest plus its title: the same bytes under two names are two files.
+type NodeKey = (Digest, Option<String>);
+
+struct Ctx<'a> {
+    src: &'a dyn ReadOnlyTarget,
+    dst: &'a dyn Target,
+    opts: &'a CopyOptions,
+    permits: Semaphore,
+    /// One cell per node: concurrent visitors of the same node wait for the first.
+    seen: Mutex<HashMap<NodeKey, Arc<OnceCell<()>>>>,
+}
+
+/// Copies the graph rooted at `src_ref` (tag or digest) of `src` into `dst`, tagging the root
+/// `dst_ref` when given. Returns the root's descriptor.
+pub async fn copy(
+    src: &dyn ReadOnlyTarget,
+    src_ref: &str,
+    dst: &dyn Target,
+    dst_ref: Option<&str>,
+    opts: &CopyOptions,
+) -> Result<Descriptor> {
+    let (root, bytes) = src.fetch_reference(src_ref).await?;
+    copy_root(src, dst, &root, bytes, dst_ref, opts).await?;
+    Ok(root)
+}
+
+/// Copies the graph below the manifest `root` (whose bytes the caller already holds), then the
+/// manifest itself, tagged `dst_ref` when given.
+pub async fn copy_root(
+    src: &dyn ReadOnlyTarget,
+    dst: &dyn Target,
+    root: &Descriptor,
+    bytes: Vec<u8>,
+    dst_ref: Option<&str>,
+    opts: &CopyOptions,
+) -> Result<()> {
+    let ctx = Ctx {
+        src,
+        dst,
+        opts,
+        permits: Semaphore::new(opts.concurrency.max(1)),
+        seen: Mutex::new(HashMap::new()),
+    };
+    let children = children_of(&ctx, &root.media_type, &bytes)?;
+    copy_children(&ctx, children).await?;
+    let observer = &opts.observer;
+    match dst_ref {
+        Some(tag) => {
+            // The root is always written under its tag, even when the digest already exists.
+            observer.on_start(root);
+            dst.push_reference(root, bytes, tag).await?;
+            observer.on_done(root);
+        }
+        None if dst.exists(root).await? => observer.on_exists(root),
+        None => {
+            observer.on_start(root);
+            dst.push(root, Box::pin(std::io::Cursor::new(bytes)))
+                .await?;
+            observer.on_done(root);
+        }
+    }
+    Ok(())
+}
+
+/// The successors of a manifest, without its subject unless the copy follows subjects.
+fn children_of(ctx: &Ctx<'_>, media_type: &str, bytes: &[u8]) -> Result<Vec<Descriptor>> {
+    let mut children = oci::successors(media_type, bytes)?;
+    if !ctx.opts.include_subject
+        && let Some(subject) = oci::subject(media_type, bytes)?
+        && let Some(pos) = children.iter().position(|c| *c == subject)
+    {
+        children.remove(pos);
+    }
+    Ok(children)
+}
+
+fn copy_children<'a>(ctx: &'a Ctx<'a>, children: Vec<Descriptor>) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        let mut jobs = Vec::new();
+        for child in children {
+            let decision = match &ctx.opts.filter {
+                Some(f) => f(&child),
+                None => Decision::Copy(Box::new(child.clone())),
+            };
+            match decision {
+                Decision::Copy(desc) => jobs.push(copy_node(ctx, *desc)),
+                Decision::Skip => ctx.opts.observer.on_skipped(&child),
+                Decision::Ignore => {}
+            }
+        }
+        try_join_all(jobs).await.map(|_| ())
+    })
+}
+
+fn copy_node<'a>(ctx: &'a Ctx<'a>, desc: Descriptor) -> BoxFuture<'a, Result<()>> {
+    Box::pin(async move {
+        let key = (desc.digest.clone(), desc.title().map(str::to_string));
+        let cell = ctx
+            .seen
+            .lock()
+            .expect("copy lock")
+            .entry(key)
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| copy_node_once(ctx, &desc)).await?;
+        Ok(())
+    })
+}
+
+async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
+    let observer = &ctx.opts.observer;
+    if ctx.dst.exists(desc).await? {
+        observer.on_exists(desc);
+        return Ok(());
+    }
+    if media_type::is_manifest(&desc.media_type) || media_type::is_index(&desc.media_type) {
+        let bytes = read_manifest(ctx.src.fetch(desc).await?, desc).await?;
+        let children = children_of(ctx, &desc.media_type, &bytes)?;
+        copy_children(ctx, children).await?;
+        observer.on_start(desc);
+        ctx.dst
+            .push(desc, Box::pin(std::io::Cursor::new(bytes)))
+            .await?;
+        observer.on_done(desc);
+        return Ok(());
+    }
+    let _permit = ctx
+        .permits
+        .acquire()
+        .await
+        .map_err(|_| Error::Protocol("copy cancelled".into()))?;
+    observer.on_start(desc);
+    let reader = ctx.src.fetch(desc).await?;
+    let verified: BlobReader =
+        Box::pin(VerifyingReader::new(reader, desc.digest.clone(), desc.size));
+    ctx.dst.push(desc, verified).await?;
+    observer.on_done(desc);
+    Ok(())
+}
+
+/// Names a descriptor for messages: its title and digest, or just the digest.
+pub fn describe(desc: &Descriptor) -> String {
+    match desc.title() {
+        Some(t) => format!("{t} ({})", desc.digest),
+        None => desc.digest.to_string(),
+    }
+}
+
+/// Turns a failed read of `desc` into an error that keeps a size or digest mismatch typed.
+pub fn read_error(desc: &Descriptor, e: std::io::Error) -> Error {
+    if crate::digest::verify_error(&e).is_none() {
+        return Error::Protocol(format!("{}: {e}", describe(desc)));
+    }
+    let text = e.to_string();
+    match e.into_inner().map(|inner| inner.downcast::<VerifyError>()) {
+        Some(Ok(v)) => Error::Verify {
+            context: describe(desc),
+            source: *v,
+        },
+        _ => Error::Protocol(format!("{}: {text}", describe(desc))),
+    }
+}
+
+/// What `pull` writes: titled layers (optionally only some media types) and, when asked, the
+/// config under a chosen name. Manifests are walked, the empty JSON blob is ignored, the config is
+/// ignored unless named, and other untitled blobs are skipped (and reported).
+#[derive(Debug, Clone, Default)]
+pub struct PullFilter {
+    /// The root manifest's config descriptor, if the root is an image manifest.
+    pub config: Option<Descriptor>,
+    /// `--config <path>`: the file name the config is written to.
+    pub config_title: Option<String>,
+    /// `--config <path>:<type>`: write the config only when it has this media type.
+    pub config_type: Option<String>,
+    /// `-t/--media-type`: when non-empty, only layers of these types are written.
+    pub media_types: std::collections::HashSet<String>,
+}
+
+/// Builds the [`SuccessorFilter`] of a pull.
+pub fn pull_filter(f: PullFilter) -> SuccessorFilter {
+    Arc::new(move |desc: &Descriptor| {
+        if let Some(cfg) = &f.config
+            && cfg.digest == desc.digest
+            && cfg.media_type == desc.media_type
+        {
+            return match &f.config_title {
+                Some(title) if f.config_type.as_ref().is_none_or(|t| *t == desc.media_type) => {
+                    let mut named = desc.clone();
+                    named
+                        .annotations
+                        .get_or_insert_default()
+                        .insert(oci::annotations::TITLE.to_string(), title.clone());
+                    Decision::Copy(Box::new(named))
+                }
+                _ => Decision::Ignore,
+            };
+        }
+        if media_type::is_manifest(&desc.media_type) || media_type::is_index(&desc.media_type) {
+            return Decision::Copy(Box::new(desc.clone()));
+        }
+        if desc.is_empty_json() {
+            return Decision::Ignore;
+        }
+        if desc.title().is_none() {
+            return Decision::Skip;
+        }
+        if !f.media_types.is_empty() && !f.media_types.contains(&desc.media_type) {
+            return Decision::Skip;
+        }
+        Decision::Copy(Box::new(desc.clone()))
+    })
+}

@@ -1,0 +1,142 @@
+//! The library's error type. Every failure a user can meet is a variant here, carrying what the
+//! user needs to act on it (the reference, the path, the registry's status and codes). The binary
+//! decides the wording of the prefix and the exit code; [`Error::hint`] offers the next step.
+
+use std::path::PathBuf;
+
+use crate::digest::{DigestError, VerifyError};
+use crate::oci::OciError;
+use crate::reference::ReferenceError;
+use crate::registry::error::{ErrorResponse, TransportError};
+
+/// Result alias used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in oras-rs.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A reference that does not follow `registry/repository[:tag][@digest]`.
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+    /// A malformed digest.
+    #[error(transparent)]
+    Digest(#[from] DigestError),
+    /// A manifest that cannot be built or parsed.
+    #[error(transparent)]
+    Oci(#[from] OciError),
+    /// The registry answered with an error status (and maybe an error body).
+    #[error(transparent)]
+    Response(Box<ErrorResponse>),
+    /// The request never got an HTTP answer: connection refused, TLS mismatch, timeout.
+    #[error(transparent)]
+    Transport(Box<TransportError>),
+    /// A tag, manifest or blob the registry or store does not have.
+    #[error("{0}: not found")]
+    NotFound(String),
+    /// Content that did not match its descriptor.
+    #[error("{context}: {source}")]
+    Verify {
+        /// What was being read, e.g. the blob's digest and title.
+        context: String,
+        /// The size or digest mismatch.
+        source: VerifyError,
+    },
+    /// A local file operation failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A title would write outside the output directory.
+    #[error("path traversal disallowed: {}", path.display())]
+    PathTraversal {
+        /// The offending path as it would be written.
+        path: PathBuf,
+    },
+    /// A file exists and `--keep-old-files` forbids overwriting it.
+    #[error("{}: file already exists, overwrite disallowed", path.display())]
+    OverwriteDisallowed {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// Invalid user input that none of the typed variants covers.
+    #[error("{message}")]
+    InvalidInput {
+        /// What is wrong.
+        message: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+    /// The registry broke the protocol (missing header, oversized document, bad Location).
+    #[error("{0}")]
+    Protocol(String),
+}
+
+impl Error {
+    /// An [`Error::InvalidInput`] without a hint.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// An [`Error::InvalidInput`] with a hint.
+    pub fn invalid_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// An [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// The sentence that tells the user what to do next, when there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Reference(_) => Some(
+                "Please make sure the provided reference is in the form of <registry>/<repo>[:tag|@digest]"
+                    .into(),
+            ),
+            Error::Transport(t) => t.hint.clone(),
+            Error::Response(r) => r.hint(),
+            Error::PathTraversal { .. } => Some(
+                "Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."
+                    .into(),
+            ),
+            Error::OverwriteDisallowed { .. } => {
+                Some("Remove the file or pull without --keep-old-files to overwrite it.".into())
+            }
+            Error::Io { source, .. } if source.raw_os_error() == Some(28) => {
+                Some("The disk is full: free some space and try again.".into())
+            }
+            Error::InvalidInput { hint, .. } => hint.clone(),
+            _ => None,
+        }
+    }
+
+    /// True when the registry answered (so the message comes from the registry).
+    pub fn is_registry_response(&self) -> bool {
+        matches!(self, Error::Response(_))
+    }
+}
+
+impl From<ErrorResponse> for Error {
+    fn from(e: ErrorResponse) -> Self {
+        Error::Response(Box::new(e))
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(Box::new(e))
+    }
+}

@@ -1,0 +1,69 @@
+//! The `oras` binary: parse the command line, set up logging, run the command on a tokio runtime,
+//! and turn an error into a message and exit code 1 (as oras does for every failure).
+
+mod cli;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version requests are successes; usage errors exit 1 like oras (cobra).
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging(cli.debug());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(cli.run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(debug: bool) {
+    let level = if debug {
+        "oras_rs=debug,oras=debug"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ORAS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Prints an error the way oras does: `Error: …`, or `Error response from registry: …` with the
+/// registry's own codes, then a hint line when we know what the user should do.
+fn report(err: &anyhow::Error) {
+    let lib = err.chain().find_map(|e| e.downcast_ref::<oras_rs::Error>());
+    match lib {
+        Some(oras_rs::Error::Response(r)) if !r.errors.is_empty() => {
+            eprintln!("Error response from registry: {}", r.registry_message());
+        }
+        _ => eprintln!("Error: {err:#}"),
+    }
+    if let Some(hint) = lib.and_then(|e| e.hint()) {
+        eprintln!("{hint}");
+    }
+}

@@ -1,0 +1,116 @@
+//! Everything the binary prints. Status lines are a [`CopyObserver`] printing oras's wording to
+//! stdout (oras prints them there when there is no terminal); with `--format json` the observer
+//! is silent so stdout holds exactly one document. Errors and warnings go to stderr.
+
+pub mod model;
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use oras_rs::copy::CopyObserver;
+use oras_rs::oci::Descriptor;
+
+/// The words a command prints for each state, padded as oras pads them.
+#[derive(Debug, Clone, Copy)]
+pub struct Prompts {
+    /// A transfer starts.
+    pub start: &'static str,
+    /// A transfer ended.
+    pub done: &'static str,
+    /// The destination had it.
+    pub exists: &'static str,
+    /// Left out.
+    pub skipped: &'static str,
+}
+
+/// Prompts of push.
+pub const PUSH: Prompts = Prompts {
+    start: "Uploading",
+    done: "Uploaded ",
+    exists: "Exists   ",
+    skipped: "Skipped  ",
+};
+
+/// Prompts of pull.
+pub const PULL: Prompts = Prompts {
+    start: "Downloading",
+    done: "Downloaded ",
+    exists: "Exists     ",
+    skipped: "Skipped    ",
+};
+
+/// Prints one status line per event, or nothing when `enabled` is false.
+pub struct StatusPrinter {
+    prompts: Prompts,
+    enabled: bool,
+    verbose: bool,
+    out: Mutex<()>,
+    skipped_untitled: AtomicUsize,
+}
+
+impl StatusPrinter {
+    /// A printer for `prompts`; `verbose` also prints blobs without a title.
+    pub fn new(prompts: Prompts, enabled: bool, verbose: bool) -> Self {
+        StatusPrinter {
+            prompts,
+            enabled,
+            verbose,
+            out: Mutex::new(()),
+            skipped_untitled: AtomicUsize::new(0),
+        }
+    }
+
+    /// Prints a free-form status line (e.g. `Preparing <name>`), when status output is on.
+    pub fn line(&self, text: &str) {
+        if self.enabled {
+            let _guard = self.out.lock();
+            println_ignore_pipe(text);
+        }
+    }
+
+    /// How many blobs without a title were skipped.
+    pub fn skipped_untitled(&self) -> usize {
+        self.skipped_untitled.load(Ordering::Relaxed)
+    }
+
+    fn status(&self, prompt: &str, desc: &Descriptor) {
+        let name = match desc.title() {
+            Some(t) => t.to_string(),
+            None if self.verbose => desc.media_type.clone(),
+            None => return,
+        };
+        self.line(&format!("{prompt} {} {name}", desc.digest.short()));
+    }
+}
+
+impl CopyObserver for StatusPrinter {
+    fn on_start(&self, desc: &Descriptor) {
+        self.status(self.prompts.start, desc);
+    }
+    fn on_done(&self, desc: &Descriptor) {
+        self.status(self.prompts.done, desc);
+    }
+    fn on_exists(&self, desc: &Descriptor) {
+        self.status(self.prompts.exists, desc);
+    }
+    fn on_skipped(&self, desc: &Descriptor) {
+        if desc.title().is_none() {
+            self.skipped_untitled.fetch_add(1, Ordering::Relaxed);
+        }
+        self.status(self.prompts.skipped, desc);
+    }
+}
+
+/// Prints a line to stdout; a closed pipe (`oras … | head`) is not an error worth a panic.
+pub fn println_ignore_pipe(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+}
+
+/// Writes a finished JSON document to stdout.
+pub fn print_json_bytes(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(bytes);
+    let _ = out.flush();
+}

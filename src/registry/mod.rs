@@ -1,0 +1,365 @@
+//! A remote repository as a [`Target`], speaking the OCI distribution-spec v1.1
+//! (<https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md>). Requests are routed
+//! to `/blobs/` or `/manifests/` by media type; manifests are small and buffered (so they can be
+//! verified and re-sent), blobs always stream.
+
+pub mod client;
+pub mod error;
+
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::{Method, Response, StatusCode};
+use url::Url;
+
+pub use client::{ClientOptions, HttpClient};
+
+use crate::content::{BlobReader, MAX_MANIFEST_BYTES, ReadOnlyTarget, Target, read_manifest};
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::oci::{Descriptor, media_type};
+use crate::reference::Reference;
+
+/// Size of the chunks a blob upload reads from its source.
+const UPLOAD_CHUNK: usize = 256 * 1024;
+
+/// One repository on one registry.
+#[derive(Debug, Clone)]
+pub struct Repository {
+    client: HttpClient,
+    /// `<scheme>://<registry>/v2/<repository>/`
+    base: Url,
+    registry: String,
+    repository: String,
+}
+
+/// Whether to speak plain HTTP to `reference`'s registry: an explicit `--plain-http[=bool]` wins;
+/// otherwise loopback registries (localhost, 127.0.0.0/8, ::1) get HTTP and all others HTTPS.
+pub fn use_plain_http(reference: &Reference, plain_http: Option<bool>) -> bool {
+    plain_http.unwrap_or_else(|| reference.is_loopback())
+}
+
+impl Repository {
+    /// The repository named by `reference` (its tag or digest is ignored here).
+    pub fn new(
+        client: HttpClient,
+        reference: &Reference,
+        plain_http: Option<bool>,
+    ) -> Result<Self> {
+        let scheme = if use_plain_http(reference, plain_http) {
+            "http"
+        } else {
+            "https"
+        };
+        let base = Url::parse(&format!(
+            "{scheme}://{}/v2/{}/",
+            reference.registry, reference.repository
+        ))
+        .map_err(|e| {
+            Error::invalid(format!(
+                "invalid registry address {}: {e}",
+                reference.registry
+            ))
+        })?;
+        Ok(Repository {
+            client,
+            base,
+            registry: reference.registry.clone(),
+            repository: reference.repository.clone(),
+        })
+    }
+
+    /// `registry/repository`, as users write it.
+    pub fn name(&self) -> String {
+        format!("{}/{}", self.registry, self.repository)
+    }
+
+    /// The user-facing form of a tag or digest in this repository.
+    fn display_ref(&self, reference: &str) -> String {
+        if reference.contains(':') {
+            format!("{}@{reference}", self.name())
+        } else {
+            format!("{}:{reference}", self.name())
+        }
+    }
+
+    fn url(&self, path: &str) -> Result<Url> {
+        self.base
+            .join(path)
+            .map_err(|e| Error::Protocol(format!("cannot build URL for {path}: {e}")))
+    }
+
+    fn endpoint(desc_media_type: &str) -> &'static str {
+        if media_type::is_manifest(desc_media_type) || media_type::is_index(desc_media_type) {
+            "manifests"
+        } else {
+            "blobs"
+        }
+    }
+
+    fn descriptor_url(&self, desc: &Descriptor) -> Result<Url> {
+        self.url(&format!(
+            "{}/{}",
+            Self::endpoint(&desc.media_type),
+            desc.digest
+        ))
+    }
+
+    /// `PUT /manifests/<reference>` with the manifest bytes.
+    async fn put_manifest(&self, desc: &Descriptor, bytes: Vec<u8>, reference: &str) -> Result<()> {
+        let url = self.url(&format!("manifests/{reference}"))?;
+        let req = self
+            .client
+            .request(Method::PUT, url.as_str())
+            .header(CONTENT_TYPE, desc.media_type.as_str())
+            .body(bytes);
+        let resp = self.client.send(req, &[StatusCode::CREATED]).await?;
+        check_digest_header(&resp, &desc.digest)
+    }
+
+    /// Monolithic upload: a bodiless `POST /blobs/uploads/`, then one streamed
+    /// `PUT <Location>?digest=` (distribution-spec "pushing a blob monolithically", POST then PUT).
+    async fn upload_blob(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
+        let start = self.url("blobs/uploads/")?;
+        let req = self
+            .client
+            .request(Method::POST, start.as_str())
+            .header(CONTENT_LENGTH, "0");
+        let resp = self.client.send(req, &[StatusCode::ACCEPTED]).await?;
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                Error::Protocol(format!(
+                    "POST {start}: the registry sent no upload Location"
+                ))
+            })?;
+        let mut put_url = start
+            .join(location)
+            .map_err(|e| Error::Protocol(format!("invalid upload Location {location:?}: {e}")))?;
+        // The upload URL must stay on the registry's own origin: the bytes (and, later,
+        // credentials) go only where the user pointed us.
+        if put_url.origin() != self.base.origin() {
+            return Err(Error::Protocol(format!(
+                "the registry sent an upload Location on another origin ({}); refusing to upload there",
+                put_url.origin().ascii_serialization()
+            )));
+        }
+        put_url
+            .query_pairs_mut()
+            .append_pair("digest", &desc.digest.to_string());
+        let stream = tokio_util::io::ReaderStream::with_capacity(content, UPLOAD_CHUNK);
+        let req = self
+            .client
+            .request(Method::PUT, put_url.as_str())
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, desc.size.to_string())
+            .body(reqwest::Body::wrap_stream(stream));
+        let resp = self.client.send(req, &[StatusCode::CREATED]).await?;
+        check_digest_header(&resp, &desc.digest)
+    }
+
+    /// Maps a 404 on a manifest to [`Error::NotFound`], keeping other errors.
+    fn not_found(&self, err: Error, reference: &str) -> Error {
+        match &err {
+            Error::Response(r) if r.status == 404 => Error::NotFound(self.display_ref(reference)),
+            _ => err,
+        }
+    }
+}
+
+/// Checks `Docker-Content-Digest` when the registry sent one.
+fn check_digest_header(resp: &Response, expected: &Digest) -> Result<()> {
+    if let Some(value) = resp.headers().get("Docker-Content-Digest") {
+        let got = value.to_str().unwrap_or_default();
+        if got != expected.to_string() {
+            return Err(Error::Protocol(format!(
+                "invalid response: digest mismatch in Docker-Content-Digest: expected {expected}, got {got:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn header_str<'a>(resp: &'a Response, name: &str) -> Option<&'a str> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The media type of a response, without parameters.
+fn content_type(resp: &Response) -> Option<String> {
+    header_str(resp, "Content-Type").map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+}
+
+/// Reads a body into memory, refusing more than `limit` bytes.
+async fn read_capped(mut resp: Response, limit: u64, what: &str) -> Result<Vec<u8>> {
+    if let Some(len) = resp.content_length()
+        && len > limit
+    {
+        return Err(Error::Protocol(format!(
+            "{what}: {len} bytes exceeds the {limit} bytes allowed"
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| Error::Protocol(format!("{what}: {}", client::chain(&e))))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > limit {
+            return Err(Error::Protocol(format!(
+                "{what}: more than the {limit} bytes allowed"
+            )));
+        }
+    }
+    Ok(body)
+}
+
+#[async_trait]
+impl ReadOnlyTarget for Repository {
+    async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
+        let url = self.descriptor_url(desc)?;
+        let mut req = self.client.request(Method::GET, url.as_str());
+        if Self::endpoint(&desc.media_type) == "manifests" {
+            req = req.header(ACCEPT, desc.media_type.as_str());
+        }
+        let resp = self
+            .client
+            .send(req, &[StatusCode::OK])
+            .await
+            .map_err(|e| self.not_found(e, &desc.digest.to_string()))?;
+        if let Some(len) = resp.content_length()
+            && len != desc.size
+        {
+            return Err(Error::Protocol(format!(
+                "GET {url}: the registry announced {len} bytes for {}, expected {}",
+                desc.digest, desc.size
+            )));
+        }
+        check_digest_header(&resp, &desc.digest)?;
+        let stream = resp.bytes_stream().map_err(client::body_io_error);
+        Ok(Box::pin(tokio_util::io::StreamReader::new(stream)))
+    }
+
+    async fn exists(&self, desc: &Descriptor) -> Result<bool> {
+        let url = self.descriptor_url(desc)?;
+        let mut req = self.client.request(Method::HEAD, url.as_str());
+        if Self::endpoint(&desc.media_type) == "manifests" {
+            req = req.header(ACCEPT, desc.media_type.as_str());
+        }
+        let resp = self
+            .client
+            .send(req, &[StatusCode::OK, StatusCode::NOT_FOUND])
+            .await?;
+        Ok(resp.status() == StatusCode::OK)
+    }
+
+    async fn resolve(&self, reference: &str) -> Result<Descriptor> {
+        let url = self.url(&format!("manifests/{reference}"))?;
+        let req = self
+            .client
+            .request(Method::HEAD, url.as_str())
+            .header(ACCEPT, media_type::MANIFEST_ACCEPT);
+        let resp = self
+            .client
+            .send(req, &[StatusCode::OK])
+            .await
+            .map_err(|e| self.not_found(e, reference))?;
+        let media_type = content_type(&resp).ok_or_else(|| {
+            Error::Protocol(format!("HEAD {url}: the registry sent no Content-Type"))
+        })?;
+        let size = header_str(&resp, "Content-Length")
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| {
+                Error::Protocol(format!("HEAD {url}: the registry sent no Content-Length"))
+            })?;
+        let digest = match reference.parse::<Digest>() {
+            Ok(d) => {
+                check_digest_header(&resp, &d)?;
+                d
+            }
+            Err(_) => header_str(&resp, "Docker-Content-Digest")
+                .ok_or_else(|| {
+                    Error::Protocol(format!(
+                        "HTTP HEAD request missing required header \"Docker-Content-Digest\" ({url})"
+                    ))
+                })?
+                .parse::<Digest>()?,
+        };
+        Ok(Descriptor::new(media_type, digest, size))
+    }
+
+    async fn fetch_reference(&self, reference: &str) -> Result<(Descriptor, Vec<u8>)> {
+        let url = self.url(&format!("manifests/{reference}"))?;
+        let req = self
+            .client
+            .request(Method::GET, url.as_str())
+            .header(ACCEPT, media_type::MANIFEST_ACCEPT);
+        let resp = self
+            .client
+            .send(req, &[StatusCode::OK])
+            .await
+            .map_err(|e| self.not_found(e, reference))?;
+        let media_type = content_type(&resp).ok_or_else(|| {
+            Error::Protocol(format!("GET {url}: the registry sent no Content-Type"))
+        })?;
+        let announced = header_str(&resp, "Docker-Content-Digest").map(str::to_string);
+        let bytes = read_capped(
+            resp,
+            MAX_MANIFEST_BYTES,
+            &format!("manifest {}", self.display_ref(reference)),
+        )
+        .await?;
+        let computed = Digest::sha256_of(&bytes);
+        // The bytes are the truth: a digest reference, or the digest the registry announced,
+        // must match what arrived.
+        let expected = match reference.parse::<Digest>() {
+            Ok(d) => Some(d),
+            Err(_) => match announced {
+                Some(a) => Some(a.parse::<Digest>()?),
+                None => None,
+            },
+        };
+        if let Some(expected) = expected {
+            let actual = Digest::of_bytes(expected.algorithm(), &bytes);
+            if actual != expected {
+                return Err(Error::Verify {
+                    context: format!("manifest {}", self.display_ref(reference)),
+                    source: crate::digest::VerifyError::DigestMismatch { expected, actual },
+                });
+            }
+            let size = bytes.len() as u64;
+            return Ok((Descriptor::new(media_type, actual, size), bytes));
+        }
+        let size = bytes.len() as u64;
+        Ok((Descriptor::new(media_type, computed, size), bytes))
+    }
+}
+
+#[async_trait]
+impl Target for Repository {
+    async fn push(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
+        if Self::endpoint(&desc.media_type) == "manifests" {
+            let bytes = read_manifest(content, desc).await?;
+            return self
+                .put_manifest(desc, bytes, &desc.digest.to_string())
+                .await;
+        }
+        self.upload_blob(desc, content).await
+    }
+
+    async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
+        let bytes = read_manifest(self.fetch(desc).await?, desc).await?;
+        self.put_manifest(desc, bytes, reference).await
+    }
+
+    async fn push_reference(
+        &self,
+        desc: &Descriptor,
+        bytes: Vec<u8>,
+        reference: &str,
+    ) -> Result<()> {
+        self.put_manifest(desc, bytes, reference).await
+    }
+}
