@@ -34,20 +34,21 @@ pub enum Error {
     #[error("{0}: not found")]
     NotFound(String),
     /// Content that did not match its descriptor.
-    #[error("{context}: {source}")]
+    // The inner errors are part of the message, not `source`s, so `{:#}` does not print them twice.
+    #[error("{context}: {mismatch}")]
     Verify {
         /// What was being read, e.g. the blob's digest and title.
         context: String,
         /// The size or digest mismatch.
-        source: VerifyError,
+        mismatch: VerifyError,
     },
     /// A local file operation failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), describe_io(err))]
     Io {
         /// The file or directory concerned.
         path: PathBuf,
         /// The OS error.
-        source: std::io::Error,
+        err: std::io::Error,
     },
     /// A title would write outside the output directory.
     #[error("path traversal disallowed: {}", path.display())]
@@ -95,7 +96,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            err: source,
         }
     }
 
@@ -115,7 +116,7 @@ impl Error {
             Error::OverwriteDisallowed { .. } => {
                 Some("Remove the file or pull without --keep-old-files to overwrite it.".into())
             }
-            Error::Io { source, .. } if source.raw_os_error() == Some(28) => {
+            Error::Io { err, .. } if err.raw_os_error() == Some(28) => {
                 Some("The disk is full: free some space and try again.".into())
             }
             Error::InvalidInput { hint, .. } => hint.clone(),
@@ -126,6 +127,15 @@ impl Error {
     /// True when the registry answered (so the message comes from the registry).
     pub fn is_registry_response(&self) -> bool {
         matches!(self, Error::Response(_))
+    }
+}
+
+/// The OS's words for an I/O error, without Rust's "(os error N)" suffix.
+fn describe_io(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     }
 }
 

@@ -92,10 +92,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
     };
 
     let repo = args.remote.repository(&reference)?;
-    let (root, bytes) = repo
-        .fetch_reference(&src_ref)
-        .await
-        .with_context(|| format!("pulling {}", args.reference))?;
+    let (root, bytes) = repo.fetch_reference(&src_ref).await?;
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
     let status = Arc::new(StatusPrinter::new(
@@ -110,6 +107,8 @@ pub async fn run(args: PullArgs) -> Result<()> {
             allow_path_traversal: args.allow_path_traversal,
         },
     );
+    // Refuse a title leading outside the output directory before writing anything.
+    store.check_titles(&oci::successors(&root.media_type, &bytes)?)?;
     let media_types: HashSet<String> = if args.allow_all {
         HashSet::new()
     } else {

@@ -97,6 +97,16 @@ impl FileStore {
         self.written.lock().expect("file store lock").clone()
     }
 
+    /// Checks, before anything is written, that every titled descriptor maps to an allowed path.
+    pub fn check_titles<'a>(&self, descs: impl IntoIterator<Item = &'a Descriptor>) -> Result<()> {
+        for desc in descs {
+            if let Some(title) = desc.title() {
+                self.target_path(title)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The path a title maps to, refusing paths outside the root unless allowed.
     fn target_path(&self, title: &str) -> Result<PathBuf> {
         let rel = Path::new(title);
@@ -131,7 +141,10 @@ impl FileStore {
         }
         let target = self.root.join(rel);
         // A symlink among the existing parents could lead out of the root: resolve them.
-        let root = std::fs::canonicalize(&self.root).map_err(|e| Error::io(&self.root, e))?;
+        let Ok(root) = std::fs::canonicalize(&self.root) else {
+            // The root does not exist yet, so nothing below it can be a symlink.
+            return Ok(target);
+        };
         let mut ancestor = target.parent();
         while let Some(dir) = ancestor {
             match std::fs::canonicalize(dir) {

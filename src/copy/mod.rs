@@ -228,7 +228,7 @@ pub fn read_error(desc: &Descriptor, e: std::io::Error) -> Error {
     match e.into_inner().map(|inner| inner.downcast::<VerifyError>()) {
         Some(Ok(v)) => Error::Verify {
             context: describe(desc),
-            source: *v,
+            mismatch: *v,
         },
         _ => Error::Protocol(format!("{}: {text}", describe(desc))),
     }

@@ -85,11 +85,27 @@ impl HttpClient {
             .build()
             .map_err(|e| Error::Protocol(format!("invalid request: {}", chain(&e))))?;
         let method = req.method().to_string();
+        let plain = req.url().scheme() == "http";
         let resp = self.execute(req).await?;
         if ok.contains(&resp.status()) {
             return Ok(resp);
         }
-        Err(error_response(&method, resp).await)
+        // A TLS server answers plain HTTP with a bare HTTP/1.0 400 (Go's "Client sent an HTTP
+        // request to an HTTPS server"); for HEAD there is no body to recognise it by.
+        let tls_port = plain
+            && resp.status() == StatusCode::BAD_REQUEST
+            && resp.version() == reqwest::Version::HTTP_10;
+        let err = error_response(&method, resp).await;
+        match err {
+            Error::Response(mut r) if tls_port && r.hint.is_none() => {
+                r.hint = Some(
+                    "The registry speaks HTTPS: drop --plain-http (or pass --plain-http=false)."
+                        .into(),
+                );
+                Err(Error::Response(r))
+            }
+            other => Err(other),
+        }
     }
 }
 
@@ -123,9 +139,22 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// The innermost error's text: "Connection refused", not reqwest's wrapping of it.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    let text = last.to_string();
+    match text.find(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// Classifies a reqwest failure and says what to do about it.
 pub(crate) fn transport_error(method: &str, url: &str, e: &reqwest::Error) -> TransportError {
-    let message = chain(e);
+    let message = root_cause(e);
     let lower = message.to_lowercase();
     let scheme_https = url.starts_with("https://");
     let (kind, hint) = if lower.contains("invalidcontenttype")

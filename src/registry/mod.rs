@@ -326,7 +326,7 @@ impl ReadOnlyTarget for Repository {
             if actual != expected {
                 return Err(Error::Verify {
                     context: format!("manifest {}", self.display_ref(reference)),
-                    source: crate::digest::VerifyError::DigestMismatch { expected, actual },
+                    mismatch: crate::digest::VerifyError::DigestMismatch { expected, actual },
                 });
             }
             let size = bytes.len() as u64;
