@@ -104,3 +104,77 @@ impl FormatArgs {
         }
     }
 }
+
+/// Where a command reads or writes: a registry repository (default) or an OCI image layout.
+#[derive(Args, Debug, Clone)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+
+    /// Set target as an OCI image layout (`<dir-or-tar>[:<tag>|@<digest>]`)
+    #[arg(long)]
+    pub oci_layout: bool,
+
+    /// [Experimental] Set the path for the OCI image layout target; the reference is then the tag
+    #[arg(long, value_name = "PATH", conflicts_with = "oci_layout")]
+    pub oci_layout_path: Option<std::path::PathBuf>,
+}
+
+/// Which kind of store a [`TargetArgs`] opened; printed as `[registry]` or `[oci-layout]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A registry repository.
+    Registry,
+}
+
+impl TargetKind {
+    /// The marker oras prints before a reference.
+    pub fn marker(self) -> &'static str {
+        match self {
+            TargetKind::Registry => "[registry]",
+        }
+    }
+}
+
+/// A target opened from the command line, with what a command needs to talk about it.
+pub struct Opened<T: ?Sized> {
+    /// The store.
+    pub target: std::sync::Arc<T>,
+    /// Registry or layout.
+    pub kind: TargetKind,
+    /// The tag or digest given with the reference, if any.
+    pub reference: Option<String>,
+    /// `registry/repository` or the layout path: the prefix of `<name>@<digest>` in output.
+    pub name: String,
+}
+
+impl TargetArgs {
+    /// Opens `raw` for writing (push, cp destination, tag, attach).
+    pub fn open(&self, raw: &str) -> Result<Opened<dyn oras_rs::content::Target>> {
+        if self.oci_layout || self.oci_layout_path.is_some() {
+            bail!(oras_rs::Error::invalid(
+                "OCI image layouts are not supported by oras-rs yet"
+            ));
+        }
+        let reference: Reference = raw.parse()?;
+        let repo = self.remote.repository(&reference)?;
+        Ok(Opened {
+            target: std::sync::Arc::new(repo),
+            kind: TargetKind::Registry,
+            reference: reference.reference(),
+            name: reference.repo_ref(),
+        })
+    }
+
+    /// Opens `raw` for reading (pull, cp source, discover, resolve); a layout may be a tar file.
+    pub fn open_read(&self, raw: &str) -> Result<Opened<dyn oras_rs::content::ReadOnlyTarget>> {
+        let opened = self.open(raw)?;
+        let target: std::sync::Arc<dyn oras_rs::content::ReadOnlyTarget> = opened.target;
+        Ok(Opened {
+            target,
+            kind: opened.kind,
+            reference: opened.reference,
+            name: opened.name,
+        })
+    }
+}

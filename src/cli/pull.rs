@@ -7,13 +7,11 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
-use oras_rs::content::ReadOnlyTarget;
 use oras_rs::content::file::{FileStore, WritePolicy};
 use oras_rs::copy::{CopyOptions, PullFilter, copy_root, pull_filter};
 use oras_rs::oci;
-use oras_rs::reference::Reference;
 
-use super::options::{CommonArgs, FormatArgs, OutputFormat, RemoteArgs};
+use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
 use super::push::split_file_arg;
 use crate::output::{self, StatusPrinter, model};
 
@@ -26,7 +24,7 @@ pub struct PullArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
-    remote: RemoteArgs,
+    target: TargetArgs,
     #[command(flatten)]
     format: FormatArgs,
 
@@ -73,8 +71,8 @@ impl PullArgs {
 /// Runs `oras pull`.
 pub async fn run(args: PullArgs) -> Result<()> {
     let format = args.format.resolve()?;
-    let reference: Reference = args.reference.parse()?;
-    let Some(src_ref) = reference.reference() else {
+    let source = args.target.open_read(&args.reference)?;
+    let Some(src_ref) = source.reference.clone() else {
         bail!(Error::invalid_with_hint(
             format!("{:?}: no tag or digest specified", args.reference),
             "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras pull -h\" for more options and examples"
@@ -91,8 +89,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
         None => (None, None),
     };
 
-    let repo = args.remote.repository(&reference)?;
-    let (root, bytes) = repo.fetch_reference(&src_ref).await?;
+    let (root, bytes) = source.target.fetch_reference(&src_ref).await?;
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
     let status = Arc::new(StatusPrinter::new(
@@ -125,11 +122,11 @@ pub async fn run(args: PullArgs) -> Result<()> {
         })),
         include_subject: false,
     };
-    copy_root(&repo, &store, &root, bytes, Some(&src_ref), &opts)
+    copy_root(&*source.target, &store, &root, bytes, Some(&src_ref), &opts)
         .await
         .with_context(|| format!("pulling {}", args.reference))?;
 
-    let repo_name = reference.repo_ref();
+    let repo_name = source.name.clone();
     match format {
         OutputFormat::Text => {
             if status.skipped_untitled() > 0 {
@@ -141,7 +138,11 @@ pub async fn run(args: PullArgs) -> Result<()> {
                     args.reference
                 ));
             } else {
-                output::println_ignore_pipe(&format!("Pulled [registry] {}", args.reference));
+                output::println_ignore_pipe(&format!(
+                    "Pulled {} {}",
+                    source.kind.marker(),
+                    args.reference
+                ));
                 output::println_ignore_pipe(&format!("Digest: {}", root.digest));
             }
         }

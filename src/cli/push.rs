@@ -15,7 +15,7 @@ use oras_rs::copy::{CopyOptions, copy_root};
 use oras_rs::oci::{self, Annotations, ImageSpec, PackOptions, media_type};
 use oras_rs::reference::parse_with_tags;
 
-use super::options::{CommonArgs, FormatArgs, OutputFormat, RemoteArgs};
+use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
 use crate::output::{self, StatusPrinter, model};
 
 /// Push files to a registry or an OCI image layout
@@ -27,7 +27,7 @@ pub struct PushArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
-    remote: RemoteArgs,
+    target: TargetArgs,
     #[command(flatten)]
     format: FormatArgs,
 
@@ -264,7 +264,8 @@ pub async fn run(args: PushArgs) -> Result<()> {
         memory.clone() as Arc<dyn ReadOnlyTarget>,
         files.clone() as Arc<dyn ReadOnlyTarget>,
     ]);
-    let repo = args.remote.repository(&reference)?;
+    let dest = args.target.open(&reference.to_string())?;
+    let repo = &*dest.target;
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),
@@ -276,7 +277,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
     }
     copy_root(
         &source,
-        &repo,
+        repo,
         &packed.descriptor,
         packed.bytes.clone(),
         reference.tag.as_deref(),
@@ -285,7 +286,6 @@ pub async fn run(args: PushArgs) -> Result<()> {
     .await
     .with_context(|| format!("pushing to {}", args.reference))?;
     for tag in &extra_tags {
-        use oras_rs::content::Target;
         repo.push_reference(&packed.descriptor, packed.bytes.clone(), tag)
             .await
             .with_context(|| format!("tagging {} as {tag}", packed.descriptor.digest))?;
@@ -303,7 +303,11 @@ pub async fn run(args: PushArgs) -> Result<()> {
         .unwrap_or_else(|| packed.config.media_type.clone());
     match format {
         OutputFormat::Text => {
-            output::println_ignore_pipe(&format!("Pushed [registry] {}", args.reference));
+            output::println_ignore_pipe(&format!(
+                "Pushed {} {}",
+                dest.kind.marker(),
+                args.reference
+            ));
             for tag in &extra_tags {
                 output::println_ignore_pipe(&format!("Tagged {tag}"));
             }
@@ -311,7 +315,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             output::println_ignore_pipe(&format!("Digest: {}", packed.descriptor.digest));
         }
         OutputFormat::Json => {
-            let repo_name = reference.repo_ref();
+            let repo_name = dest.name.clone();
             let mut tags: Vec<String> = reference
                 .tag
                 .iter()

@@ -40,6 +40,28 @@ pub trait ReadOnlyTarget: Send + Sync {
         let bytes = read_manifest(self.fetch(&desc).await?, &desc).await?;
         Ok((desc, bytes))
     }
+
+    /// The manifests whose `subject` is `subject`, optionally only those of `artifact_type`.
+    /// The default reads the referrers tag schema (distribution-spec v1.1 "referrers tag
+    /// schema": an index tagged `<alg>-<hex>`); a registry with the Referrers API overrides it.
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        let tag = subject.digest.tag_form();
+        let (_, bytes) = match self.fetch_reference(&tag).await {
+            Ok(found) => found,
+            Err(Error::NotFound(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        let index = crate::oci::parse_index(&bytes)?;
+        Ok(index
+            .manifests
+            .into_iter()
+            .filter(|d| artifact_type.is_none_or(|t| d.artifact_type.as_deref() == Some(t)))
+            .collect())
+    }
 }
 
 /// A store content can be written to.
