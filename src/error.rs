@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use crate::digest::{DigestError, VerifyError};
 use crate::oci::OciError;
 use crate::reference::ReferenceError;
-use crate::registry::error::{ErrorResponse, TransportError};
+use crate::credentials::CredentialError;
+use crate::registry::error::{AuthError, ErrorResponse, TransportError};
 
 /// Result alias used across the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -30,6 +31,12 @@ pub enum Error {
     /// The request never got an HTTP answer: connection refused, TLS mismatch, timeout.
     #[error(transparent)]
     Transport(Box<TransportError>),
+    /// Authentication failed or was refused on our side.
+    #[error(transparent)]
+    Auth(Box<AuthError>),
+    /// A credential store (config file or helper) failed.
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
     /// A tag, manifest or blob the registry or store does not have.
     #[error("{0}: not found")]
     NotFound(String),
@@ -109,6 +116,7 @@ impl Error {
             ),
             Error::Transport(t) => t.hint.clone(),
             Error::Response(r) => r.hint(),
+            Error::Auth(a) => a.hint(),
             Error::PathTraversal { .. } => Some(
                 "Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."
                     .into(),
@@ -148,5 +156,11 @@ impl From<ErrorResponse> for Error {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(Box::new(e))
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Self {
+        Error::Auth(Box::new(e))
     }
 }

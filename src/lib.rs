@@ -13,6 +13,7 @@
 
 pub mod content;
 pub mod copy;
+pub mod credentials;
 pub mod digest;
 pub mod error;
 pub mod oci;

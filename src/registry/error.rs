@@ -169,6 +169,86 @@ pub struct TransportError {
     pub hint: Option<String>,
 }
 
+/// Authentication failures decided on our side: no credential for a challenge, or a challenge,
+/// redirect or transport we refuse to answer with a secret.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AuthError {
+    /// The registry asked for Basic auth and no credential was found.
+    #[error("basic credential not found")]
+    BasicCredentialNotFound {
+        /// The config file that was consulted, if any.
+        config: Option<std::path::PathBuf>,
+    },
+    /// A Basic challenge with a credential that has no username or no password.
+    #[error("missing username or password for basic auth")]
+    MissingUsernameOrPassword,
+    /// The bearer realm is one we refuse to send anything to.
+    #[error("refusing the token realm {realm:?} of {registry}: {reason}")]
+    UnsafeRealm {
+        /// The registry that sent the challenge.
+        registry: String,
+        /// The realm URL (no credentials in it).
+        realm: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// Basic credentials would go over plain HTTP to a host that is not loopback.
+    #[error("refusing to send credentials over plain HTTP to {host}")]
+    PlainHttpCredentials {
+        /// The host.
+        host: String,
+    },
+    /// A redirect we refuse to follow.
+    #[error("{method} {url:?}: refusing the redirect to {to:?}: {reason}")]
+    Redirect {
+        /// The redirected request's method.
+        method: String,
+        /// The redirected request's URL (redacted).
+        url: String,
+        /// The Location (redacted).
+        to: String,
+        /// Why.
+        reason: String,
+    },
+    /// The token server answered without a usable token.
+    #[error("{method} {url:?}: {message}")]
+    Token {
+        /// Method of the token request.
+        method: String,
+        /// The realm (no secrets).
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A challenge whose scheme we do not speak.
+    #[error("the registry {registry} asked for unsupported authentication: {scheme}")]
+    UnsupportedScheme {
+        /// The registry.
+        registry: String,
+        /// The scheme it named.
+        scheme: String,
+    },
+}
+
+impl AuthError {
+    /// What to do next.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            AuthError::BasicCredentialNotFound { config: Some(path) } => Some(format!(
+                "Please check whether the registry credential stored in the authentication file at {:?} is correct",
+                path.display().to_string()
+            )),
+            AuthError::BasicCredentialNotFound { config: None } => {
+                Some("Log in with `oras login`, or pass -u/--username and --password-stdin.".into())
+            }
+            AuthError::PlainHttpCredentials { .. } => Some(
+                "Use HTTPS, or pass --plain-http explicitly if you trust the network.".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

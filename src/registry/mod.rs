@@ -3,6 +3,7 @@
 //! to `/blobs/` or `/manifests/` by media type; manifests are small and buffered (so they can be
 //! verified and re-sent), blobs always stream.
 
+pub mod auth;
 pub mod client;
 pub mod error;
 
@@ -61,12 +62,22 @@ impl Repository {
                 reference.registry
             ))
         })?;
+        let client = client.bind(&base, &reference.registry, plain_http == Some(true));
+        client.add_scope_hint(&auth::repository_scope(&reference.repository, &["pull"]));
         Ok(Repository {
             client,
             base,
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
         })
+    }
+
+    /// Asks for `pull,push` on this repository in every token request from now on, so that one
+    /// token covers a whole push (called before the first write, and by the copy's existence
+    /// checks, which only a destination makes).
+    pub fn expect_push(&self) {
+        self.client
+            .add_scope_hint(&auth::repository_scope(&self.repository, &["pull", "push"]));
     }
 
     /// `registry/repository`, as users write it.
@@ -169,6 +180,35 @@ impl Repository {
     }
 }
 
+/// The base URL `<scheme>://<registry>/v2/` of a registry (same plain-HTTP rule as
+/// [`use_plain_http`]).
+pub fn registry_base(registry: &str, plain_http: Option<bool>) -> Result<Url> {
+    let host = match registry.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => registry,
+    };
+    let plain = plain_http.unwrap_or_else(|| auth::is_loopback_host(host));
+    let scheme = if plain { "http" } else { "https" };
+    if registry.is_empty() || registry.contains('/') || registry.contains('@') {
+        return Err(Error::invalid(format!("invalid registry {registry:?}")));
+    }
+    Url::parse(&format!("{scheme}://{registry}/v2/"))
+        .map_err(|e| Error::invalid(format!("invalid registry {registry:?}: {e}")))
+}
+
+/// `GET /v2/` with whatever credential `client` has: how `oras login` checks a credential.
+/// Only `200 OK` counts as success.
+pub async fn ping(client: &HttpClient, registry: &str, plain_http: Option<bool>) -> Result<()> {
+    let base = registry_base(registry, plain_http)?;
+    let client = client.bind(&base, registry, plain_http == Some(true));
+    let req = client.request(Method::GET, base.as_str());
+    match client.send(req, &[StatusCode::OK]).await {
+        Ok(_) => Ok(()),
+        Err(Error::Response(r)) if r.status == 404 => Err(Error::NotFound(base.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks `Docker-Content-Digest` when the registry sent one.
 fn check_digest_header(resp: &Response, expected: &Digest) -> Result<()> {
     if let Some(value) = resp.headers().get("Docker-Content-Digest") {
@@ -243,6 +283,8 @@ impl ReadOnlyTarget for Repository {
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
+        // Only a copy destination checks existence: ask for push rights up front.
+        self.expect_push();
         let url = self.descriptor_url(desc)?;
         let mut req = self.client.request(Method::HEAD, url.as_str());
         if Self::endpoint(&desc.media_type) == "manifests" {
@@ -340,6 +382,7 @@ impl ReadOnlyTarget for Repository {
 #[async_trait]
 impl Target for Repository {
     async fn push(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
+        self.expect_push();
         if Self::endpoint(&desc.media_type) == "manifests" {
             let bytes = read_manifest(content, desc).await?;
             return self
@@ -350,6 +393,7 @@ impl Target for Repository {
     }
 
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
+        self.expect_push();
         let bytes = read_manifest(self.fetch(desc).await?, desc).await?;
         self.put_manifest(desc, bytes, reference).await
     }
@@ -360,6 +404,7 @@ impl Target for Repository {
         bytes: Vec<u8>,
         reference: &str,
     ) -> Result<()> {
+        self.expect_push();
         self.put_manifest(desc, bytes, reference).await
     }
 }

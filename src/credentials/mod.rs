@@ -1,0 +1,288 @@
+//! Registry credentials and where they live, compatible with docker's `config.json`.
+//!
+//! A [`Credential`] is what a user gave (`-u/-p`, an identity token) or what a store holds. A
+//! [`Store`] is the ordered list of config files oras reads (`--registry-config`, or docker's
+//! `$DOCKER_CONFIG/config.json` / `~/.docker/config.json`): the first is read/write, the others
+//! read-only fallbacks. Inside one file, `credHelpers` (exact host match) wins over `credsStore`,
+//! which wins over `auths` ([`file::ConfigFile`], [`helper::Helper`]).
+//!
+//! This module never prints and never logs a secret; [`Credential`]'s `Debug` is redacted.
+
+pub mod file;
+pub mod helper;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+use file::ConfigFile;
+use helper::Helper;
+
+/// The key docker uses for Docker Hub in `config.json` and with credential helpers.
+pub const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
+
+/// A username and password, an identity (refresh) token, or a registry (access) token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credential {
+    /// User name for Basic auth and for the token server.
+    pub username: String,
+    /// Password for Basic auth and for the token server.
+    pub password: String,
+    /// OAuth2 refresh token (`identitytoken` in `config.json`, `--identity-token`).
+    pub refresh_token: String,
+    /// Bearer access token used as is (`registrytoken` in `config.json`).
+    pub access_token: String,
+}
+
+impl Credential {
+    /// A username and password.
+    pub fn basic(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credential {
+            username: username.into(),
+            password: password.into(),
+            ..Credential::default()
+        }
+    }
+
+    /// An identity (refresh) token.
+    pub fn identity_token(token: impl Into<String>) -> Self {
+        Credential {
+            refresh_token: token.into(),
+            ..Credential::default()
+        }
+    }
+
+    /// True when nothing is set (anonymous).
+    pub fn is_empty(&self) -> bool {
+        self.username.is_empty()
+            && self.password.is_empty()
+            && self.refresh_token.is_empty()
+            && self.access_token.is_empty()
+    }
+
+    /// Every secret this credential carries, for scrubbing text that may contain one.
+    pub fn secrets(&self) -> Vec<&str> {
+        [
+            self.password.as_str(),
+            self.refresh_token.as_str(),
+            self.access_token.as_str(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect()
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mark = |s: &str| if s.is_empty() { "" } else { "<redacted>" };
+        f.debug_struct("Credential")
+            .field("username", &self.username)
+            .field("password", &mark(&self.password))
+            .field("refresh_token", &mark(&self.refresh_token))
+            .field("access_token", &mark(&self.access_token))
+            .finish()
+    }
+}
+
+/// Failures reading or writing credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    /// A config file that cannot be read, parsed or written.
+    #[error("{}: {message}", path.display())]
+    File {
+        /// The config file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A credential helper that failed, hung or answered nonsense.
+    #[error("credential helper {program}: {message}")]
+    Helper {
+        /// `docker-credential-<name>`.
+        program: String,
+        /// What went wrong (never the secret).
+        message: String,
+    },
+    /// A credential that cannot be stored (e.g. a username with `:` in a plaintext file).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The `config.json` key docker uses for `registry` (`docker.io` and `registry-1.docker.io` map
+/// to [`DOCKER_HUB_SERVER`]).
+pub fn server_address(registry: &str) -> String {
+    match registry {
+        "docker.io" | "registry-1.docker.io" | "index.docker.io" => DOCKER_HUB_SERVER.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The host part of a `config.json` key: `https://index.docker.io/v1/` → `index.docker.io`,
+/// `http://localhost:7000/` → `localhost:7000`, `reg.example` → `reg.example`.
+pub fn key_hostname(key: &str) -> &str {
+    let rest = key
+        .strip_prefix("http://")
+        .or_else(|| key.strip_prefix("https://"))
+        .unwrap_or(key);
+    rest.split('/').next().unwrap_or(rest)
+}
+
+/// Where credentials come from for one registry host: the wire client asks it on a 401.
+#[async_trait]
+pub trait CredentialProvider: fmt::Debug + Send + Sync {
+    /// The credential for `registry` (`host[:port]` as the user typed it); empty when none.
+    async fn credential(&self, registry: &str) -> Result<Credential>;
+
+    /// The file consulted, for the "check the credential stored in …" hint.
+    fn config_path(&self) -> Option<PathBuf> {
+        None
+    }
+}
+
+/// A credential given on the command line, for one registry only.
+#[derive(Debug, Clone)]
+pub struct StaticProvider {
+    /// The registry the credential belongs to.
+    pub registry: String,
+    /// The credential.
+    pub credential: Credential,
+}
+
+#[async_trait]
+impl CredentialProvider for StaticProvider {
+    async fn credential(&self, registry: &str) -> Result<Credential> {
+        if registry == self.registry {
+            Ok(self.credential.clone())
+        } else {
+            Ok(Credential::default())
+        }
+    }
+}
+
+/// docker's config directory: `$DOCKER_CONFIG`, else `~/.docker`.
+pub fn docker_config_path() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir).join("config.json"));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|home| PathBuf::from(home).join(".docker").join("config.json"))
+}
+
+/// The config files oras reads credentials from, first one read/write.
+#[derive(Debug, Clone)]
+pub struct Store {
+    paths: Vec<PathBuf>,
+}
+
+impl Store {
+    /// `paths` (from `--registry-config`), or docker's default config file when empty.
+    pub fn new(paths: &[PathBuf]) -> Result<Self> {
+        if !paths.is_empty() {
+            return Ok(Store {
+                paths: paths.to_vec(),
+            });
+        }
+        let default = docker_config_path().ok_or_else(|| {
+            Error::invalid_with_hint(
+                "cannot locate docker's config.json: neither DOCKER_CONFIG nor HOME is set",
+                "Pass --registry-config <path>.",
+            )
+        })?;
+        Ok(Store {
+            paths: vec![default],
+        })
+    }
+
+    /// The read/write file.
+    pub fn primary(&self) -> &Path {
+        &self.paths[0]
+    }
+
+    /// Looks `registry` up in each file in order; the first non-empty credential wins.
+    pub async fn get(&self, registry: &str) -> Result<Credential> {
+        let server = server_address(registry);
+        for path in &self.paths {
+            let file = ConfigFile::load(path)?;
+            let cred = match file.helper_for(&server) {
+                Some(name) => Helper::new(&name).get(&server).await?,
+                None => file.get(&server),
+            };
+            if !cred.is_empty() {
+                return Ok(cred);
+            }
+        }
+        Ok(Credential::default())
+    }
+
+    /// Saves `cred` for `registry` in the first file (or its helper).
+    pub async fn put(&self, registry: &str, cred: &Credential) -> Result<()> {
+        let server = server_address(registry);
+        let mut file = ConfigFile::load(self.primary())?;
+        match file.helper_for(&server) {
+            Some(name) => Helper::new(&name).store(&server, cred).await,
+            None => {
+                file.put(&server, cred)?;
+                file.save()
+            }
+        }
+    }
+
+    /// Removes the credential of `registry` from the first file (or its helper). Removing a
+    /// credential that is not there is not an error.
+    pub async fn delete(&self, registry: &str) -> Result<()> {
+        let server = server_address(registry);
+        let mut file = ConfigFile::load(self.primary())?;
+        match file.helper_for(&server) {
+            Some(name) => Helper::new(&name).erase(&server).await,
+            None => {
+                if file.delete(&server) {
+                    file.save()?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl CredentialProvider for Store {
+    async fn credential(&self, registry: &str) -> Result<Credential> {
+        self.get(registry).await
+    }
+
+    fn config_path(&self) -> Option<PathBuf> {
+        Some(self.primary().to_path_buf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_docker_hub_and_hostnames() {
+        assert_eq!(server_address("docker.io"), DOCKER_HUB_SERVER);
+        assert_eq!(server_address("registry-1.docker.io"), DOCKER_HUB_SERVER);
+        assert_eq!(server_address("localhost:5000"), "localhost:5000");
+        assert_eq!(key_hostname(DOCKER_HUB_SERVER), "index.docker.io");
+        assert_eq!(key_hostname("http://localhost:7000/"), "localhost:7000");
+        assert_eq!(key_hostname("reg.example"), "reg.example");
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = Credential {
+            username: "u".into(),
+            password: "hunter2".into(),
+            refresh_token: "rt-secret".into(),
+            access_token: "at-secret".into(),
+        };
+        let text = format!("{c:?}");
+        assert!(!text.contains("hunter2") && !text.contains("secret"), "{text}");
+        assert!(text.contains("\"u\""));
+    }
+}
