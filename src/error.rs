@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
+use crate::credentials::CredentialError;
 use crate::digest::{DigestError, VerifyError};
 use crate::oci::OciError;
 use crate::reference::ReferenceError;
-use crate::credentials::CredentialError;
 use crate::registry::error::{AuthError, ErrorResponse, TransportError};
 
 /// Result alias used across the library.

@@ -1,6 +1,8 @@
 //! The command tree. Each command lives in its own file, parses its options and calls the library;
 //! this file only lists them and dispatches.
 
+pub mod login;
+pub mod logout;
 pub mod options;
 pub mod pull;
 pub mod push;
@@ -22,6 +24,8 @@ enum Command {
     Push(push::PushArgs),
     Pull(pull::PullArgs),
     Version(version::VersionArgs),
+    Login(login::LoginArgs),
+    Logout(logout::LogoutArgs),
 }
 
 impl Cli {
@@ -31,6 +35,8 @@ impl Cli {
             Command::Push(a) => a.common().debug,
             Command::Pull(a) => a.common().debug,
             Command::Version(_) => false,
+            Command::Login(a) => a.common().debug,
+            Command::Logout(a) => a.common().debug,
         }
     }
 
@@ -40,6 +46,8 @@ impl Cli {
             Command::Push(a) => push::run(a).await,
             Command::Pull(a) => pull::run(a).await,
             Command::Version(a) => version::run(a),
+            Command::Login(a) => login::run(a).await,
+            Command::Logout(a) => logout::run(a).await,
         }
     }
 }

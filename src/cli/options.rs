@@ -4,6 +4,10 @@
 use anyhow::{Result, bail};
 use clap::Args;
 use oras_rs::reference::Reference;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use oras_rs::credentials::{Credential, CredentialProvider, StaticProvider, Store};
 use oras_rs::registry::{ClientOptions, HttpClient, Repository};
 
 /// `-d/--debug` and the deprecated `-v/--verbose`.
@@ -34,10 +38,35 @@ impl CommonArgs {
     }
 }
 
-/// How to reach one registry.
-#[derive(Args, Debug, Clone)]
+/// How to reach one registry: credentials, TLS, plain HTTP, extra headers and name overrides.
+#[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Remote Options")]
 pub struct RemoteArgs {
+    /// Registry username
+    #[arg(short = 'u', long, value_name = "USERNAME")]
+    pub username: Option<String>,
+
+    /// Registry password or identity token
+    #[arg(short = 'p', long, value_name = "PASSWORD")]
+    pub password: Option<String>,
+
+    /// Read password from stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+
+    /// Registry identity token
+    #[arg(long, value_name = "TOKEN")]
+    pub identity_token: Option<String>,
+
+    /// Read identity token from stdin
+    #[arg(long)]
+    pub identity_token_stdin: bool,
+
+    /// Path of the authentication file for registry; the first is read/write, the others
+    /// read-only fallbacks
+    #[arg(long, value_name = "PATH")]
+    pub registry_config: Vec<PathBuf>,
+
     /// Allow connections to SSL registry without certs
     #[arg(long)]
     pub insecure: bool,
@@ -46,15 +75,249 @@ pub struct RemoteArgs {
     /// 127.0.0.0/8 and [::1]); --plain-http=false forces HTTPS
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub plain_http: Option<bool>,
+
+    /// Server certificate authority file for the remote registry
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Client certificate file for the remote registry
+    #[arg(long, value_name = "PATH")]
+    pub cert_file: Option<PathBuf>,
+
+    /// Client private key file for the remote registry
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+
+    /// Add custom headers to requests (`Name: value`), sent to the registry only
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Customized DNS for registry, formatted in `host:port:address[:address_port]`
+    #[arg(long, value_name = "RESOLVE")]
+    pub resolve: Vec<String>,
+
+    /// The secret read from stdin, read once however many times the options are used.
+    #[arg(skip)]
+    stdin_secret: StdinSecret,
+}
+
+/// A secret read from stdin at most once; `Debug` never shows it.
+#[derive(Clone, Default)]
+struct StdinSecret(Arc<OnceLock<String>>);
+
+impl std::fmt::Debug for StdinSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StdinSecret(<redacted>)")
+    }
+}
+
+/// oras's mutual exclusions: `a, b cannot be used at the same time`.
+fn exclusive(pairs: &[(&str, bool)]) -> Result<()> {
+    let set: Vec<&str> = pairs
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
+    if set.len() > 1 {
+        bail!(oras_rs::Error::invalid(format!(
+            "{} cannot be used at the same time",
+            set.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Reads all of stdin, dropping one trailing `\n` then one trailing `\r` (as oras does).
+fn read_stdin_secret() -> Result<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| oras_rs::Error::invalid(format!("cannot read the secret from stdin: {e}")))?;
+    if text.ends_with('\n') {
+        text.pop();
+    }
+    if text.ends_with('\r') {
+        text.pop();
+    }
+    Ok(text)
+}
+
+/// Splits `Name: value` at the first colon.
+fn parse_header(raw: &str) -> Result<(String, String)> {
+    match raw.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.trim().to_string()))
+        }
+        _ => bail!(oras_rs::Error::invalid_with_hint(
+            format!("invalid header: {raw:?}"),
+            "Please use the format `-H \"Name: value\"`."
+        )),
+    }
+}
+
+/// Parses `host:port:address[:address_port]` (IPv6 addresses in brackets).
+fn parse_resolve(raw: &str) -> Result<(String, u16, std::net::SocketAddr)> {
+    let bad = || {
+        oras_rs::Error::invalid_with_hint(
+            format!("invalid --resolve value {raw:?}"),
+            "Use host:port:address[:address_port], e.g. registry.example:443:10.0.0.5",
+        )
+    };
+    let (host, rest) = raw.split_once(':').ok_or_else(bad)?;
+    let (port, address) = rest.split_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let (ip, address_port) = if let Some(inner) = address.strip_prefix('[') {
+        let (ip, after) = inner.split_once(']').ok_or_else(bad)?;
+        let ap = match after.strip_prefix(':') {
+            Some(p) => p.parse::<u16>().map_err(|_| bad())?,
+            None if after.is_empty() => port,
+            None => return Err(bad().into()),
+        };
+        (ip.to_string(), ap)
+    } else {
+        match address.split_once(':') {
+            Some((ip, p)) => (ip.to_string(), p.parse::<u16>().map_err(|_| bad())?),
+            None => (address.to_string(), port),
+        }
+    };
+    let ip: std::net::IpAddr = ip.parse().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Err(bad().into());
+    }
+    if address_port != port {
+        bail!(oras_rs::Error::invalid(format!(
+            "--resolve {raw:?}: a different port on the address is not supported by oras-rs yet"
+        )));
+    }
+    Ok((
+        host.to_string(),
+        port,
+        std::net::SocketAddr::new(ip, address_port),
+    ))
 }
 
 impl RemoteArgs {
+    /// Checks the mutual exclusions and pairings of the flags, as oras does.
+    pub fn validate(&self) -> Result<()> {
+        exclusive(&[
+            ("--username", self.username.is_some()),
+            ("--identity-token", self.identity_token.is_some()),
+            ("--identity-token-stdin", self.identity_token_stdin),
+        ])?;
+        exclusive(&[
+            ("--password", self.password.is_some()),
+            ("--identity-token", self.identity_token.is_some()),
+            ("--identity-token-stdin", self.identity_token_stdin),
+            ("--password-stdin", self.password_stdin),
+        ])?;
+        if self.cert_file.is_some() != self.key_file.is_some() {
+            bail!(oras_rs::Error::invalid(
+                "--cert-file must be used in conjunction with --key-file"
+            ));
+        }
+        for h in &self.headers {
+            parse_header(h)?;
+        }
+        for r in &self.resolve {
+            parse_resolve(r)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a secret comes from stdin (so a `-` file argument cannot).
+    pub fn reads_stdin(&self) -> bool {
+        self.password_stdin || self.identity_token_stdin
+    }
+
+    /// The credential given by flags (and stdin), if any, with oras's warnings for secrets
+    /// passed on the command line. `None` means "use the credential store".
+    pub fn flag_credential(&self) -> Result<Option<Credential>> {
+        self.validate()?;
+        if self.password.is_some() {
+            eprintln!("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+        }
+        if self.identity_token.is_some() {
+            eprintln!(
+                "WARNING! Using --identity-token via the CLI is insecure. Use --identity-token-stdin."
+            );
+        }
+        let stdin = if self.reads_stdin() {
+            Some(match self.stdin_secret.0.get() {
+                Some(s) => s.clone(),
+                None => {
+                    let s = read_stdin_secret()?;
+                    let _ = self.stdin_secret.0.set(s.clone());
+                    s
+                }
+            })
+        } else {
+            None
+        };
+        let username = self.username.clone().unwrap_or_default();
+        let secret = if self.password_stdin {
+            stdin.clone()
+        } else {
+            self.password.clone()
+        };
+        let token = if self.identity_token_stdin {
+            stdin
+        } else {
+            self.identity_token.clone()
+        };
+        if let Some(token) = token {
+            return Ok(Some(Credential::identity_token(token)));
+        }
+        match (username.is_empty(), secret) {
+            (true, None) => Ok(None),
+            // Without a username the password is an identity token (oras).
+            (true, Some(secret)) => Ok(Some(Credential::identity_token(secret))),
+            (false, secret) => Ok(Some(Credential::basic(
+                username,
+                secret.unwrap_or_default(),
+            ))),
+        }
+    }
+
+    /// The credential store named by `--registry-config` (or docker's config.json).
+    pub fn store(&self) -> Result<Store> {
+        Ok(Store::new(&self.registry_config)?)
+    }
+
+    /// An HTTP client for `registry` configured by these flags, with `credential` if given,
+    /// otherwise the credential store.
+    pub fn client(&self, registry: &str, credential: Option<Credential>) -> Result<HttpClient> {
+        self.validate()?;
+        let provider: Arc<dyn CredentialProvider> = match credential {
+            Some(credential) => Arc::new(StaticProvider {
+                registry: registry.to_string(),
+                credential,
+            }),
+            None => Arc::new(self.store()?),
+        };
+        let mut resolve = Vec::new();
+        for raw in &self.resolve {
+            let (host, _port, addr) = parse_resolve(raw)?;
+            resolve.push((host, addr));
+        }
+        let headers = self
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(HttpClient::new(&ClientOptions {
+            insecure: self.insecure,
+            ca_file: self.ca_file.clone(),
+            client_cert: self.cert_file.clone().zip(self.key_file.clone()),
+            headers,
+            resolve,
+            credentials: Some(provider),
+            ..ClientOptions::default()
+        })?)
+    }
+
     /// The repository `reference` names, with a client configured by these flags.
     pub fn repository(&self, reference: &Reference) -> Result<Repository> {
-        let client = HttpClient::new(&ClientOptions {
-            insecure: self.insecure,
-            ..ClientOptions::default()
-        })?;
+        let credential = self.flag_credential()?;
+        let client = self.client(&reference.registry, credential)?;
         Ok(Repository::new(client, reference, self.plain_http)?)
     }
 }

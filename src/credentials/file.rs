@@ -185,10 +185,7 @@ fn resolve_symlink(path: &Path) -> PathBuf {
                     current = if link.is_absolute() {
                         link
                     } else {
-                        current
-                            .parent()
-                            .map(|p| p.join(&link))
-                            .unwrap_or(link)
+                        current.parent().map(|p| p.join(&link)).unwrap_or(link)
                     };
                 }
                 Err(_) => break,
@@ -277,7 +274,10 @@ mod tests {
         assert_eq!(f.get("d.example"), Credential::basic("old", "pw"));
         assert!(f.get("x.example").is_empty());
         assert_eq!(f.helper_for("h.example").as_deref(), Some("test"));
-        assert_eq!(f.helper_for("h.example.attacker.com").as_deref(), Some("desk"));
+        assert_eq!(
+            f.helper_for("h.example.attacker.com").as_deref(),
+            Some("desk")
+        );
     }
 
     #[test]

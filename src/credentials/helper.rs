@@ -71,7 +71,9 @@ impl Helper {
             .spawn()
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    self.error("not found on PATH (the config file names it in credsStore or credHelpers)")
+                    self.error(
+                        "not found on PATH (the config file names it in credsStore or credHelpers)",
+                    )
                 } else {
                     self.error(format!("cannot run: {e}"))
                 }

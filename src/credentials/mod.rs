@@ -282,7 +282,10 @@ mod tests {
             access_token: "at-secret".into(),
         };
         let text = format!("{c:?}");
-        assert!(!text.contains("hunter2") && !text.contains("secret"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("secret"),
+            "{text}"
+        );
         assert!(text.contains("\"u\""));
     }
 }

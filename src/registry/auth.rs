@@ -79,7 +79,10 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
         while i < bytes.len() && bytes[i] != '=' && bytes[i] != ',' && !bytes[i].is_whitespace() {
             i += 1;
         }
-        let key: String = bytes[start..i].iter().collect::<String>().to_ascii_lowercase();
+        let key: String = bytes[start..i]
+            .iter()
+            .collect::<String>()
+            .to_ascii_lowercase();
         while i < bytes.len() && bytes[i].is_whitespace() {
             i += 1;
         }
@@ -210,8 +213,8 @@ pub fn validate_realm(registry_url: &Url, realm: &str) -> std::result::Result<Ur
     let host = url.host_str().unwrap_or_default();
     let same_host = host.eq_ignore_ascii_case(&registry);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let internal = bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(is_internal_ip);
+    let internal =
+        bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(is_internal_ip);
     if internal && !same_host {
         return Err(refuse(
             "a loopback, private or link-local address that is not the registry's own host",
@@ -360,12 +363,7 @@ impl AuthState {
     /// What to send before any challenge: the Basic header that worked, or a live token cached
     /// for the current hints.
     pub async fn cached(&self) -> (Option<HeaderValue>, Attempt) {
-        if let Some(h) = self
-            .basic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-        {
+        if let Some(h) = self.basic.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             return (Some(h), Attempt::default());
         }
         let key = self.hint_scopes().join(" ");

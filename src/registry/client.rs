@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, LOCATION, WWW_AUTHENTICATE};
+use reqwest::header::{
+    AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, LOCATION, WWW_AUTHENTICATE,
+};
 use reqwest::{Method, Request, RequestBuilder, Response, StatusCode};
 use url::Url;
 
@@ -76,13 +78,8 @@ fn install_crypto_provider() {
 }
 
 fn read_file(path: &PathBuf, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
-        Error::invalid(format!(
-            "cannot read the {what} {}: {}",
-            path.display(),
-            e
-        ))
-    })
+    std::fs::read(path)
+        .map_err(|e| Error::invalid(format!("cannot read the {what} {}: {}", path.display(), e)))
 }
 
 impl HttpClient {
@@ -260,7 +257,7 @@ impl HttpClient {
         match &challenge.scheme {
             Scheme::Basic => {
                 let cred = self.auth.credential(&home.registry).await?;
-                if cred.username.is_empty() && cred.password.is_empty() {
+                if cred.is_empty() {
                     return Err(AuthError::BasicCredentialNotFound {
                         config: self.auth.config_path(),
                     }
@@ -379,20 +376,10 @@ impl HttpClient {
         let mut headers = req.headers().clone();
         let mut body = Some(req);
         let mut left_home = false;
-        for _ in 0..=MAX_REDIRECTS {
+        for hop in 0..=MAX_REDIRECTS {
             let home = !left_home && self.is_home(&url);
-            let mut request = match body.take() {
-                Some(r) => r,
-                None => Request::new(method.clone(), url.clone()),
-            };
-            if home {
-                *request.headers_mut() = headers.clone();
-                for (name, value) in self.headers.iter() {
-                    if !request.headers().contains_key(name) {
-                        request.headers_mut().insert(name.clone(), value.clone());
-                    }
-                }
-            } else if self.home.is_some() {
+            if hop > 0 && !home && !left_home {
+                // The chain left the registry's origin: its secrets stay behind, for good.
                 left_home = true;
                 for name in [
                     AUTHORIZATION,
@@ -404,7 +391,18 @@ impl HttpClient {
                 for (name, _) in self.headers.iter() {
                     headers.remove(name);
                 }
-                *request.headers_mut() = headers.clone();
+            }
+            let mut request = match body.take() {
+                Some(r) => r,
+                None => Request::new(method.clone(), url.clone()),
+            };
+            *request.headers_mut() = headers.clone();
+            if home {
+                for (name, value) in self.headers.iter() {
+                    if !request.headers().contains_key(name) {
+                        request.headers_mut().insert(name.clone(), value.clone());
+                    }
+                }
             }
             let client = if home {
                 &self.home_client
@@ -504,8 +502,6 @@ impl HttpClient {
                 "<redacted>".to_string()
             } else if matches!(name.as_str(), "location" | "content-location" | "referer") {
                 redact_url_str(value.to_str().unwrap_or(""))
-            } else if name == WWW_AUTHENTICATE {
-                value.to_str().unwrap_or("<binary>").to_string()
             } else {
                 value.to_str().unwrap_or("<binary>").to_string()
             };

@@ -241,9 +241,9 @@ impl AuthError {
             AuthError::BasicCredentialNotFound { config: None } => {
                 Some("Log in with `oras login`, or pass -u/--username and --password-stdin.".into())
             }
-            AuthError::PlainHttpCredentials { .. } => Some(
-                "Use HTTPS, or pass --plain-http explicitly if you trust the network.".into(),
-            ),
+            AuthError::PlainHttpCredentials { .. } => {
+                Some("Use HTTPS, or pass --plain-http explicitly if you trust the network.".into())
+            }
             _ => None,
         }
     }
