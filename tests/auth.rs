@@ -198,6 +198,55 @@ fn tls_registry_is_refused_without_the_ca() {
 }
 
 #[test]
+fn client_certificate_is_presented_with_cert_and_key_files() {
+    let pki = common::auth::client_pki();
+    let reg = common::auth::start_auth(common::auth::AuthMode::ClientCert(&pki.ca_pem), true);
+    let work = workdir();
+    let ca = write_ca(work.path());
+    let cert = write_file(work.path(), "client.crt", &pki.cert_pem);
+    let key = write_file(work.path(), "client.key", &pki.key_pem);
+    write_file(work.path(), "m.txt", "mtls\n");
+    let reference = format!("{}/demo/mtls:v1", reg.localhost());
+    let base = ["--plain-http=false", "--ca-file", ca.to_str().unwrap()];
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &reference, "m.txt"])
+        .args(base)
+        .output()
+        .unwrap();
+    assert_clean_failure(&out);
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &reference, "m.txt"])
+        .args(base)
+        .args([
+            "--cert-file",
+            cert.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(reg.blob_data_path(&sha256_digest(b"mtls\n")).exists());
+    // A key file that is not a key is a clear error.
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &reference, "m.txt"])
+        .args(base)
+        .args([
+            "--cert-file",
+            cert.to_str().unwrap(),
+            "--key-file",
+            ca.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("invalid client certificate"), "{stderr}");
+}
+
+#[test]
 fn wrong_password_is_the_registry_error_and_nothing_is_saved() {
     let reg = start_htpasswd(false);
     let work = workdir();

@@ -429,30 +429,7 @@ impl HttpClient {
             let Some(location) = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()) else {
                 return Ok(resp);
             };
-            let next = url.join(location).map_err(|_| AuthError::Redirect {
-                method: method.to_string(),
-                url: redact_url(&url),
-                to: redact_url_str(location),
-                reason: "not a valid URL".into(),
-            })?;
-            if url.scheme() == "https" && next.scheme() != "https" {
-                return Err(AuthError::Redirect {
-                    method: method.to_string(),
-                    url: redact_url(&url),
-                    to: redact_url(&next),
-                    reason: "a redirect from https to plain http".into(),
-                }
-                .into());
-            }
-            if next.scheme() != "http" && next.scheme() != "https" {
-                return Err(AuthError::Redirect {
-                    method: method.to_string(),
-                    url: redact_url(&url),
-                    to: redact_url(&next),
-                    reason: "only http and https redirects are followed".into(),
-                }
-                .into());
-            }
+            let next = next_hop(&method, &url, location)?;
             url = next;
         }
         Err(Error::Protocol(format!(
@@ -548,6 +525,33 @@ impl HttpClient {
             other => Err(other),
         }
     }
+}
+
+/// Where a redirect from `url` to `location` goes, refusing https→http downgrades and
+/// non-http schemes.
+fn next_hop(method: &Method, url: &Url, location: &str) -> std::result::Result<Url, AuthError> {
+    let refuse = |to: String, reason: &str| AuthError::Redirect {
+        method: method.to_string(),
+        url: redact_url(url),
+        to,
+        reason: reason.to_string(),
+    };
+    let next = url
+        .join(location)
+        .map_err(|_| refuse(redact_url_str(location), "not a valid URL"))?;
+    if next.scheme() != "http" && next.scheme() != "https" {
+        return Err(refuse(
+            redact_url(&next),
+            "only http and https redirects are followed",
+        ));
+    }
+    if url.scheme() == "https" && next.scheme() != "https" {
+        return Err(refuse(
+            redact_url(&next),
+            "a redirect from https to plain http",
+        ));
+    }
+    Ok(next)
 }
 
 /// Query parameters whose values are safe to show in logs and errors.
@@ -688,4 +692,34 @@ pub(crate) fn transport_error(method: &str, url: &str, e: &reqwest::Error) -> Tr
 /// Turns a body read failure into an `io::Error` so it can flow through `AsyncRead`.
 pub(crate) fn body_io_error(e: reqwest::Error) -> std::io::Error {
     std::io::Error::other(chain(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_never_downgrade() {
+        let https = Url::parse("https://reg.example/v2/r/blobs/sha256:1").unwrap();
+        let err = next_hop(&Method::GET, &https, "http://reg.example/blob").unwrap_err();
+        assert!(err.to_string().contains("https to plain http"), "{err}");
+        assert!(next_hop(&Method::GET, &https, "file:///etc/passwd").is_err());
+        let next = next_hop(&Method::GET, &https, "https://cdn.example/b?sig=1").unwrap();
+        assert_eq!(next.host_str(), Some("cdn.example"));
+        let relative = next_hop(&Method::GET, &https, "/other").unwrap();
+        assert_eq!(relative.as_str(), "https://reg.example/other");
+    }
+
+    #[test]
+    fn redacts_query_secrets_and_userinfo() {
+        let url = Url::parse(
+            "https://user:pw@cdn.example/b?X-Amz-Signature=abc&X-Amz-Credential=k&digest=sha256:1",
+        )
+        .unwrap();
+        let text = redact_url(&url);
+        assert!(!text.contains("abc") && !text.contains("pw") && !text.contains("user"));
+        assert!(text.contains("X-Amz-Signature=***"), "{text}");
+        assert!(text.contains("digest=sha256%3A1"), "{text}");
+        assert_eq!(redact_url_str("/v2/x?_state=s3cr3t"), "/v2/x?***");
+    }
 }

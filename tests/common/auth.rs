@@ -381,8 +381,50 @@ pub fn sign_jwt(subject: &str, access: &[serde_json::Value], exp_offset: i64, id
     format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
 }
 
+/// A client CA and a client certificate it signed (for `clientAuth`), as PEM, generated per run.
+pub struct ClientPki {
+    /// The CA certificate the registry trusts for clients (`http.tls.clientcas`).
+    pub ca_pem: String,
+    /// The client certificate.
+    pub cert_pem: String,
+    /// The client's private key (PKCS#8).
+    pub key_pem: String,
+}
+
+/// Generates a client CA and a client certificate with rcgen.
+pub fn client_pki() -> ClientPki {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "oras-rs test client CA");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "oras-rs test client");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &ca).unwrap();
+    ClientPki {
+        ca_pem: ca.pem(),
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
 /// Which auth a registry started by this module uses.
 pub enum AuthMode<'a> {
+    /// No auth, but TLS that requires a client certificate signed by this CA (PEM).
+    ClientCert(&'a str),
     /// `auth: htpasswd:` with [`USER`]/[`PASSWORD`] (bcrypt).
     Htpasswd,
     /// `auth: token:` against this token server.
@@ -401,6 +443,12 @@ pub fn start_token(server: &TokenServer) -> Registry {
 
 fn auth_section(dir: &Path, mode: &AuthMode) -> String {
     match mode {
+        AuthMode::ClientCert(ca) => {
+            let path = dir.join("client-ca.pem");
+            fs::write(&path, ca).unwrap();
+            // Continues the `http.tls` block that ends the config.
+            format!("    clientcas:\n      - {}\n", path.display())
+        }
         AuthMode::Htpasswd => {
             let out = Command::new("htpasswd")
                 .args(["-Bbn", USER, PASSWORD])
