@@ -1054,6 +1054,76 @@ fn redirect_to_another_port_carries_no_credential_or_header() {
 }
 
 #[test]
+fn client_certificate_goes_only_to_the_registry_origin() {
+    const LAYER: &[u8] = b"tls blob\n";
+    let pki = common::auth::client_pki();
+    let storage = common::auth::TlsHostile::start(&pki.ca_pem, |_, _| reply(200, &[], LAYER));
+    let storage_port = storage.port();
+    let digest = sha256_digest(LAYER);
+    let manifest = MANIFEST_WITH_ONE_LAYER
+        .replace("DIGEST", &digest)
+        .replace("SIZE", &LAYER.len().to_string());
+    let registry = common::auth::TlsHostile::start(&pki.ca_pem, move |req, _| {
+        if req.uri.contains("/manifests/") {
+            return (
+                200,
+                vec![
+                    (
+                        "Content-Type".into(),
+                        "application/vnd.oci.image.manifest.v1+json".into(),
+                    ),
+                    (
+                        "Docker-Content-Digest".into(),
+                        sha256_digest(manifest.as_bytes()),
+                    ),
+                ],
+                manifest.clone().into_bytes(),
+            );
+        }
+        reply(
+            307,
+            &[(
+                "Location",
+                &format!("https://127.0.0.1:{storage_port}{}", req.uri),
+            )],
+            b"",
+        )
+    });
+    let work = workdir();
+    let ca = write_ca(work.path());
+    let cert = write_file(work.path(), "client.crt", &pki.cert_pem);
+    let key = write_file(work.path(), "client.key", &pki.key_pem);
+    let out = oras()
+        .args(["pull", &format!("127.0.0.1:{}/demo/t:v1", registry.port())])
+        .args([
+            "-o",
+            work.path().join("o").to_str().unwrap(),
+            "--plain-http=false",
+        ])
+        .args(["--ca-file", ca.to_str().unwrap()])
+        .args([
+            "--cert-file",
+            cert.to_str().unwrap(),
+            "--key-file",
+            key.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(fs::read(work.path().join("o/x.txt")).unwrap(), LAYER);
+    assert!(
+        registry.seen().iter().all(|(_, cert)| *cert),
+        "the registry got the certificate"
+    );
+    let seen = storage.seen();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(|(_, cert)| !*cert),
+        "the redirect target got no certificate"
+    );
+}
+
+#[test]
 fn redirect_chain_never_restores_the_credential() {
     // registry → storage/1 → registry again (same origin as the registry): once stripped, the
     // Authorization header stays stripped.

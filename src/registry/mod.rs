@@ -54,7 +54,8 @@ impl Repository {
         };
         let base = Url::parse(&format!(
             "{scheme}://{}/v2/{}/",
-            reference.registry, reference.repository
+            wire_host(&reference.registry),
+            reference.repository
         ))
         .map_err(|e| {
             Error::invalid(format!(
@@ -180,6 +181,17 @@ impl Repository {
     }
 }
 
+/// The host requests go to: Docker Hub's `docker.io` is served by `registry-1.docker.io` (its
+/// credential stays under `https://index.docker.io/v1/`, see
+/// [`crate::credentials::server_address`]).
+pub fn wire_host(registry: &str) -> &str {
+    if registry == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        registry
+    }
+}
+
 /// The base URL `<scheme>://<registry>/v2/` of a registry (same plain-HTTP rule as
 /// [`use_plain_http`]).
 pub fn registry_base(registry: &str, plain_http: Option<bool>) -> Result<Url> {
@@ -192,7 +204,7 @@ pub fn registry_base(registry: &str, plain_http: Option<bool>) -> Result<Url> {
     if registry.is_empty() || registry.contains('/') || registry.contains('@') {
         return Err(Error::invalid(format!("invalid registry {registry:?}")));
     }
-    Url::parse(&format!("{scheme}://{registry}/v2/"))
+    Url::parse(&format!("{scheme}://{}/v2/", wire_host(registry)))
         .map_err(|e| Error::invalid(format!("invalid registry {registry:?}: {e}")))
 }
 
@@ -406,5 +418,31 @@ impl Target for Repository {
     ) -> Result<()> {
         self.expect_push();
         self.put_manifest(desc, bytes, reference).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docker_hub_requests_go_to_registry_1() {
+        assert_eq!(wire_host("docker.io"), "registry-1.docker.io");
+        assert_eq!(wire_host("localhost:5000"), "localhost:5000");
+        assert_eq!(
+            registry_base("docker.io", None).unwrap().as_str(),
+            "https://registry-1.docker.io/v2/"
+        );
+        assert_eq!(
+            registry_base("localhost:5000", None).unwrap().as_str(),
+            "http://localhost:5000/v2/"
+        );
+        assert_eq!(
+            registry_base("127.0.0.1:5000", Some(false))
+                .unwrap()
+                .as_str(),
+            "https://127.0.0.1:5000/v2/"
+        );
+        assert!(registry_base("a/b", None).is_err());
     }
 }

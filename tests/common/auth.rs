@@ -771,3 +771,132 @@ impl Drop for HostileServer {
         }
     }
 }
+
+type TlsHandler =
+    dyn Fn(&SeenRequest, u16) -> (u16, Vec<(String, String)>, Vec<u8>) + Send + Sync + 'static;
+
+/// A hostile HTTPS server with the test server certificate that asks for (but does not require)
+/// a client certificate signed by `client_ca_pem`, and records for each request whether the
+/// client presented one.
+pub struct TlsHostile {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<(SeenRequest, bool)>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TlsHostile {
+    /// Starts the server on `127.0.0.1`.
+    pub fn start(
+        client_ca_pem: &str,
+        handler: impl Fn(&SeenRequest, u16) -> (u16, Vec<(String, String)>, Vec<u8>)
+        + Send
+        + Sync
+        + 'static,
+    ) -> TlsHostile {
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(pem_body(client_ca_pem)))
+            .unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .allow_unauthenticated()
+        .build()
+        .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(
+                vec![CertificateDer::from(pem_body(TEST_SERVER_CERT_PEM))],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pem_body(TEST_SERVER_KEY_PEM))),
+            )
+            .unwrap();
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind tls server");
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<TlsHandler> = Arc::new(handler);
+        let thread = {
+            let stop = stop.clone();
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let seen = seen.clone();
+                    let handler = handler.clone();
+                    let config = config.clone();
+                    std::thread::spawn(move || {
+                        let _ = (|| -> std::io::Result<()> {
+                            stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+                            let conn = rustls::ServerConnection::new(config)
+                                .map_err(std::io::Error::other)?;
+                            let mut tls = rustls::StreamOwned::new(conn, stream);
+                            let req = {
+                                let mut reader = BufReader::new(&mut tls);
+                                read_request(&mut reader)?
+                            };
+                            let Some(req) = req else { return Ok(()) };
+                            let presented = tls.conn.peer_certificates().is_some();
+                            seen.lock().unwrap().push((req.clone(), presented));
+                            let (status, headers, body) = handler(&req, port);
+                            let mut head = format!("HTTP/1.1 {status} Test\r\n");
+                            for (k, v) in &headers {
+                                head.push_str(&format!("{k}: {v}\r\n"));
+                            }
+                            let body = if req.method == "HEAD" {
+                                Vec::new()
+                            } else {
+                                body
+                            };
+                            head.push_str(&format!(
+                                "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                                body.len()
+                            ));
+                            tls.write_all(head.as_bytes())?;
+                            tls.write_all(&body)?;
+                            tls.flush()?;
+                            tls.conn.send_close_notify();
+                            let _ = tls.flush();
+                            Ok(())
+                        })();
+                    });
+                }
+            })
+        };
+        TlsHostile {
+            port,
+            stop,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Every request seen so far, with whether a client certificate was presented.
+    pub fn seen(&self) -> Vec<(SeenRequest, bool)> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl Drop for TlsHostile {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
