@@ -478,4 +478,39 @@ mod tests {
         assert!(validate_realm(&http, "http://127.0.0.1:6000/token").is_ok());
         assert!(validate_realm(&http, "http://127.0.0.2:6000/token").is_err());
     }
+
+    #[tokio::test]
+    async fn concurrent_requests_share_one_token_fetch_and_expired_tokens_are_renewed() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let state = AuthState::new(None);
+        let fetches = AtomicUsize::new(0);
+        let scopes = vec!["repository:a:pull".to_string()];
+        let fetch = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Ok(("t1".to_string(), Duration::from_secs(300)))
+        };
+        let (a, b, c) = tokio::join!(
+            state.bearer(&scopes, Attempt::default(), fetch),
+            state.bearer(&scopes, Attempt::default(), fetch),
+            state.bearer(&scopes, Attempt::default(), fetch),
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        assert_eq!(a.unwrap(), b.unwrap());
+        assert!(c.is_ok());
+
+        // A 401 with the cached token (same generation) fetches a new one.
+        state.add_hint("repository:a:pull");
+        let (_, attempt) = state.cached().await;
+        assert!(attempt.generation.is_some());
+        let renewed = state
+            .bearer(&scopes, attempt, || async {
+                Ok(("t2".to_string(), Duration::from_secs(1)))
+            })
+            .await
+            .unwrap();
+        assert_eq!(renewed, bearer_header("t2"));
+        // That token lives less than the renewal margin: it is not offered up front.
+        assert!(state.cached().await.0.is_none());
+    }
 }
