@@ -758,6 +758,71 @@ fn identity_token_login_and_push_use_the_refresh_token_grant() {
 }
 
 #[test]
+fn password_without_username_is_an_identity_token() {
+    let tokens = TokenServer::start(TokenServerOptions::default());
+    let reg = start_token(&tokens);
+    let work = workdir();
+    let config = work.path().join("config.json");
+    let out = oras()
+        .args(["login", &reg.addr(), "--password-stdin"])
+        .args(["--registry-config", config.to_str().unwrap()])
+        .write_stdin(REFRESH_TOKEN)
+        .output()
+        .unwrap();
+    assert!(assert_success(&out).contains("Login Succeeded"));
+    assert_eq!(
+        read_json(&config)["auths"][&reg.addr()]["identitytoken"],
+        REFRESH_TOKEN
+    );
+}
+
+#[test]
+fn creds_store_helper_can_hold_an_identity_token() {
+    let tokens = TokenServer::start(TokenServerOptions::default());
+    let reg = start_token(&tokens);
+    let work = workdir();
+    let bin = work.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    write_helper(
+        &bin,
+        "tok",
+        &format!(
+            r#"[ "$1" = get ] || exit 1
+read server
+[ "$server" = "{}" ] || {{ echo "credentials not found in native keychain"; exit 1; }}
+echo '{{"ServerURL":"'$server'","Username":"<token>","Secret":"{REFRESH_TOKEN}"}}'"#,
+            reg.addr()
+        ),
+    );
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let config = work.path().join("config.json");
+    fs::write(&config, r#"{"credsStore":"tok"}"#).unwrap();
+    write_file(work.path(), "t.txt", "helper token\n");
+    let out = oras()
+        .env("PATH", &path)
+        .current_dir(work.path())
+        .args(["push", &reg.reference("demo/helper-token:v1"), "t.txt"])
+        .args(["--registry-config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let grants: Vec<_> = tokens
+        .issued()
+        .into_iter()
+        .filter(|i| i.request.method == "POST" && i.subject.as_deref() == Some(USER))
+        .collect();
+    assert_eq!(
+        grants.len(),
+        1,
+        "the helper's token went through the refresh grant"
+    );
+}
+
+#[test]
 fn registry_token_in_config_is_used_as_is() {
     let tokens = TokenServer::start(TokenServerOptions::default());
     let reg = start_token(&tokens);
