@@ -138,6 +138,12 @@ fn login_push_pull_logout_against_htpasswd_over_tls() {
     let doc = read_json(&config);
     assert!(doc["auths"].get(&host).is_none(), "{doc}");
     assert_eq!(doc["experimental"], "enabled");
+    // Logging out again is not an error.
+    let out = oras()
+        .args(["logout", &host, "--registry-config", cfg])
+        .output()
+        .unwrap();
+    assert_eq!(assert_success(&out), "");
 
     // Logged out: the error names the config file consulted.
     let out = oras()
