@@ -297,6 +297,92 @@ fn login_prompts_for_username_and_password() {
     );
 }
 
+/// Runs `oras args…` on a pseudo-terminal (util-linux `script`), answering each prompt in
+/// `answers` once it appears. Returns everything the terminal showed, and the exit code.
+#[cfg(unix)]
+fn on_terminal(args: &[&str], answers: &[(&str, &str)]) -> (String, Option<i32>) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = quote(common::oras_bin().to_str().unwrap());
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    let mut cmd = Command::new("script");
+    common::clean_env(&mut cmd);
+    let mut child = cmd
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script (util-linux)");
+    let shown = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let shown = shown.clone();
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    for (prompt, answer) in answers {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !String::from_utf8_lossy(&shown.lock().unwrap()).contains(prompt) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no {prompt:?} prompt: {}",
+                String::from_utf8_lossy(&shown.lock().unwrap())
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Let oras turn echo off after printing the prompt.
+        std::thread::sleep(Duration::from_millis(200));
+        stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    let text = String::from_utf8_lossy(&shown.lock().unwrap()).to_string();
+    (text, status.code())
+}
+
+#[cfg(unix)]
+#[test]
+fn password_typed_on_a_terminal_is_not_echoed() {
+    let reg = start_htpasswd(false);
+    let work = workdir();
+    let config = work.path().join("config.json");
+    let (shown, code) = on_terminal(
+        &[
+            "login",
+            &reg.addr(),
+            "--registry-config",
+            config.to_str().unwrap(),
+        ],
+        &[("Username: ", USER), ("Password: ", PASSWORD)],
+    );
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("Login Succeeded"), "{shown}");
+    assert!(shown.contains(USER), "the username is echoed: {shown}");
+    assert!(
+        !shown.contains(PASSWORD),
+        "the password is not echoed: {shown}"
+    );
+    assert_eq!(
+        read_json(&config)["auths"][&reg.addr()]["auth"],
+        basic_b64()
+    );
+}
+
 #[test]
 fn login_with_empty_username_asks_for_a_token() {
     let reg = start_htpasswd(false);
