@@ -344,7 +344,7 @@ fn on_terminal(args: &[&str], answers: &[(&str, &str)]) -> (String, Option<i32>)
             std::thread::sleep(Duration::from_millis(20));
         }
         // Let oras turn echo off after printing the prompt.
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(500));
         stdin.write_all(format!("{answer}\n").as_bytes()).unwrap();
         stdin.flush().unwrap();
     }
@@ -941,10 +941,10 @@ fn registry_token_in_config_is_used_as_is() {
 
 #[test]
 fn an_expired_token_in_the_middle_of_a_push_is_renewed() {
-    // The first token dies 1–2 s after it is issued (Distribution allows 60 s of leeway); the
-    // proxy holds the first upload POST that carries it for 2.5 s, so the registry refuses it.
+    // The first token dies 4–5 s after it is issued (Distribution allows 60 s of leeway); the
+    // proxy holds the first upload POST that carries it for 5.5 s, so the registry refuses it.
     let tokens = TokenServer::start(TokenServerOptions {
-        exp_offsets: vec![(0, -58)],
+        exp_offsets: vec![(0, -56)],
         expires_in: 300,
     });
     let reg = start_token(&tokens);
@@ -968,7 +968,7 @@ fn an_expired_token_in_the_middle_of_a_push_is_renewed() {
                 {
                     if uses.fetch_add(1, Ordering::SeqCst) == 0 {
                         *held.lock().unwrap() = Some(format!("{} {}", req.method, req.uri));
-                        return Duration::from_millis(2500);
+                        return Duration::from_millis(5500);
                     }
                     Duration::ZERO
                 }

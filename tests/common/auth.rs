@@ -133,7 +133,7 @@ fn pem_body(pem: &str) -> Vec<u8> {
 #[derive(Debug, Clone)]
 pub struct TokenServerOptions {
     /// `exp` claim of the N-th token (0-based) relative to now, in seconds; others get 300.
-    /// Distribution accepts a token up to 60 s past `exp`, so `-58` means "valid for 1–2 s".
+    /// Distribution accepts a token up to 60 s past `exp`, so `-56` means "valid for 4–5 s".
     pub exp_offsets: Vec<(usize, i64)>,
     /// `expires_in` announced to the client.
     pub expires_in: u64,
