@@ -39,7 +39,8 @@ impl CommonArgs {
 }
 
 /// How to reach one registry: credentials, TLS, plain HTTP, extra headers and name overrides.
-#[derive(Args, Debug, Clone, Default)]
+/// `Debug` redacts the secrets.
+#[derive(Args, Clone, Default)]
 #[command(next_help_heading = "Remote Options")]
 pub struct RemoteArgs {
     /// Registry username
@@ -99,6 +100,32 @@ pub struct RemoteArgs {
     /// The secret read from stdin, read once however many times the options are used.
     #[arg(skip)]
     stdin_secret: StdinSecret,
+}
+
+impl std::fmt::Debug for RemoteArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hide = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        let header_names: Vec<&str> = self
+            .headers
+            .iter()
+            .map(|h| h.split(':').next().unwrap_or(""))
+            .collect();
+        f.debug_struct("RemoteArgs")
+            .field("username", &self.username)
+            .field("password", &hide(&self.password))
+            .field("password_stdin", &self.password_stdin)
+            .field("identity_token", &hide(&self.identity_token))
+            .field("identity_token_stdin", &self.identity_token_stdin)
+            .field("registry_config", &self.registry_config)
+            .field("insecure", &self.insecure)
+            .field("plain_http", &self.plain_http)
+            .field("ca_file", &self.ca_file)
+            .field("cert_file", &self.cert_file)
+            .field("key_file", &self.key_file)
+            .field("header_names", &header_names)
+            .field("resolve", &self.resolve)
+            .finish()
+    }
 }
 
 /// A secret read from stdin at most once; `Debug` never shows it.
@@ -439,5 +466,51 @@ impl TargetArgs {
             reference: opened.reference,
             name: opened.name,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_resolve_rules() {
+        let (host, port, addr) = parse_resolve("reg.example:443:10.0.0.5").unwrap();
+        assert_eq!((host.as_str(), port), ("reg.example", 443));
+        assert_eq!(addr.to_string(), "10.0.0.5:443");
+        let (_, _, addr) = parse_resolve("reg.example:443:[::1]").unwrap();
+        assert_eq!(addr.to_string(), "[::1]:443");
+        assert!(parse_resolve("reg.example:443:10.0.0.5:443").is_ok());
+        for bad in ["reg", "reg:x:1.2.3.4", "reg:443:not-an-ip", ":443:1.2.3.4"] {
+            assert!(parse_resolve(bad).is_err(), "{bad}");
+        }
+        let err = parse_resolve("reg:443:1.2.3.4:8443").unwrap_err();
+        assert!(err.to_string().contains("not supported"), "{err}");
+    }
+
+    #[test]
+    fn parses_headers_at_the_first_colon() {
+        assert_eq!(
+            parse_header("X-Api-Key: a:b").unwrap(),
+            ("X-Api-Key".to_string(), "a:b".to_string())
+        );
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header(": value").is_err());
+    }
+
+    #[test]
+    fn debug_of_remote_args_hides_secrets() {
+        let args = RemoteArgs {
+            password: Some("hunter2".into()),
+            identity_token: Some("idtoken".into()),
+            headers: vec!["X-Api-Key: apikey".into()],
+            ..RemoteArgs::default()
+        };
+        let _ = args.stdin_secret.0.set("stdinsecret".into());
+        let text = format!("{args:?}");
+        for secret in ["hunter2", "idtoken", "apikey", "stdinsecret"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(text.contains("X-Api-Key"), "{text}");
     }
 }
