@@ -313,12 +313,17 @@ impl RemoteArgs {
     /// otherwise the credential store.
     pub fn client(&self, registry: &str, credential: Option<Credential>) -> Result<HttpClient> {
         self.validate()?;
-        let provider: Arc<dyn CredentialProvider> = match credential {
-            Some(credential) => Arc::new(StaticProvider {
+        let provider: Option<Arc<dyn CredentialProvider>> = match credential {
+            Some(credential) => Some(Arc::new(StaticProvider {
                 registry: registry.to_string(),
                 credential,
-            }),
-            None => Arc::new(self.store()?),
+            })),
+            // Without HOME or DOCKER_CONFIG there is no default store: go anonymous.
+            None => match self.store() {
+                Ok(store) => Some(Arc::new(store)),
+                Err(_) if self.registry_config.is_empty() => None,
+                Err(e) => return Err(e),
+            },
         };
         let mut resolve = Vec::new();
         for raw in &self.resolve {
@@ -336,7 +341,7 @@ impl RemoteArgs {
             client_cert: self.cert_file.clone().zip(self.key_file.clone()),
             headers,
             resolve,
-            credentials: Some(provider),
+            credentials: provider,
             ..ClientOptions::default()
         })?)
     }
