@@ -947,7 +947,8 @@ fn an_expired_token_in_the_middle_of_a_push_is_renewed() {
         exp_offsets: vec![(0, -56)],
         expires_in: 300,
     });
-    let reg = start_token(&tokens);
+    let reg =
+        common::auth::start_auth(common::auth::AuthMode::TokenAt(&tokens, "auth.test"), false);
     let issued = tokens.issued_handle();
     let uses = Arc::new(AtomicUsize::new(0));
     let held = Arc::new(Mutex::new(None::<String>));
@@ -985,12 +986,19 @@ fn an_expired_token_in_the_middle_of_a_push_is_renewed() {
         .env("HTTP_PROXY", proxy.url())
         .args([
             "push",
-            &reg.reference("demo/expiry:v1"),
+            &format!("registry.test:{}/demo/expiry:v1", reg.port()),
             "f0.txt",
             "f1.txt",
             "f2.txt",
         ])
-        .args(["--concurrency", "1", "-u", USER, "--password-stdin"])
+        .args([
+            "--plain-http",
+            "--concurrency",
+            "1",
+            "-u",
+            USER,
+            "--password-stdin",
+        ])
         .write_stdin(PASSWORD)
         .output()
         .unwrap();
@@ -1020,49 +1028,83 @@ fn an_expired_token_in_the_middle_of_a_push_is_renewed() {
 #[test]
 fn proxy_variables_are_honoured_for_registry_and_token_requests() {
     let tokens = TokenServer::start(TokenServerOptions::default());
-    let reg = start_token(&tokens);
+    let reg =
+        common::auth::start_auth(common::auth::AuthMode::TokenAt(&tokens, "auth.test"), false);
     let work = workdir();
     write_file(work.path(), "p.txt", "proxied\n");
+    // Names the client cannot resolve: only the proxy can reach them.
+    let reference = format!("registry.test:{}/demo/proxy:v1", reg.port());
     let proxy = ForwardProxy::start(|_| Duration::ZERO);
     let out = oras()
         .current_dir(work.path())
         .env("HTTP_PROXY", proxy.url())
-        .args([
-            "push",
-            &reg.reference("demo/proxy:v1"),
-            "p.txt",
-            "-u",
-            USER,
-            "--password-stdin",
-        ])
+        .args(["push", &reference, "p.txt", "--plain-http"])
+        .args(["-u", USER, "--password-stdin"])
         .write_stdin(PASSWORD)
         .output()
         .unwrap();
     assert_success(&out);
     let seen = proxy.seen();
+    let registry_prefix = format!("http://registry.test:{}/v2/", reg.port());
+    let realm_prefix = format!("http://auth.test:{}/token", tokens.port());
     assert!(
-        seen.iter()
-            .any(|r| r.uri.starts_with(&format!("http://{}/v2/", reg.addr()))),
+        seen.iter().any(|r| r.uri.starts_with(&registry_prefix)),
         "{seen:#?}"
     );
     assert!(
-        seen.iter().any(|r| r.uri.starts_with(&tokens.realm())),
-        "the token request went through the proxy too"
+        seen.iter().any(|r| r.uri.starts_with(&realm_prefix)),
+        "the token request went through the proxy too: {seen:#?}"
     );
-    // NO_PROXY bypasses it.
+    // NO_PROXY bypasses it (and --resolve reaches both hosts directly).
     let proxy = ForwardProxy::start(|_| Duration::ZERO);
     let out = oras()
         .env("HTTP_PROXY", proxy.url())
-        .env("NO_PROXY", "127.0.0.1")
+        .env("NO_PROXY", "registry.test,auth.test")
         .args([
             "pull",
-            &reg.reference("demo/proxy:v1"),
+            &reference,
+            "--plain-http",
             "-o",
             work.path().join("o").to_str().unwrap(),
+        ])
+        .args([
+            "--resolve",
+            &format!("registry.test:{}:127.0.0.1", reg.port()),
+        ])
+        .args([
+            "--resolve",
+            &format!("auth.test:{}:127.0.0.1", tokens.port()),
         ])
         .output()
         .unwrap();
     assert_success(&out);
+    assert_eq!(
+        fs::read_to_string(work.path().join("o/p.txt")).unwrap(),
+        "proxied\n"
+    );
+    assert!(proxy.seen().is_empty(), "{:#?}", proxy.seen());
+}
+
+#[test]
+fn loopback_registries_are_never_proxied() {
+    // As Go's ProxyFromEnvironment: localhost and loopback addresses go direct.
+    let reg = Registry::start();
+    let work = workdir();
+    write_file(work.path(), "l.txt", "loopback\n");
+    let proxy = ForwardProxy::start(|_| Duration::ZERO);
+    for reference in [
+        reg.reference("demo/lo:v1"),
+        format!("{}/demo/lo:v2", reg.localhost()),
+    ] {
+        let out = oras()
+            .current_dir(work.path())
+            .env("HTTP_PROXY", proxy.url())
+            .env("http_proxy", proxy.url())
+            .args(["push", &reference, "l.txt"])
+            .output()
+            .unwrap();
+        assert_success(&out);
+    }
     assert!(proxy.seen().is_empty(), "{:#?}", proxy.seen());
 }
 

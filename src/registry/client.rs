@@ -131,6 +131,11 @@ impl HttpClient {
             for (host, addr) in &opts.resolve {
                 builder = builder.resolve(host, *addr);
             }
+            // Only our reading of the environment (reqwest's own would proxy loopback too).
+            builder = builder.no_proxy();
+            for proxy in env_proxies()? {
+                builder = builder.proxy(proxy);
+            }
             builder
                 .build()
                 .map_err(|e| Error::invalid(format!("cannot build the HTTP client: {}", chain(&e))))
@@ -525,6 +530,50 @@ impl HttpClient {
             other => Err(other),
         }
     }
+}
+
+/// The first non-empty variable of `names`.
+fn env_var(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// Proxies from `HTTP_PROXY`/`HTTPS_PROXY` (either case) with `NO_PROXY`, as Go's
+/// `ProxyFromEnvironment` reads them: loopback destinations are never proxied, and a proxy
+/// without a scheme is `http://`.
+fn env_proxies() -> Result<Vec<reqwest::Proxy>> {
+    let no_proxy = format!(
+        "{},localhost,127.0.0.0/8,::1",
+        env_var(&["NO_PROXY", "no_proxy"]).unwrap_or_default()
+    );
+    let mut proxies = Vec::new();
+    for (names, https) in [
+        (&["HTTP_PROXY", "http_proxy"][..], false),
+        (&["HTTPS_PROXY", "https_proxy"][..], true),
+    ] {
+        let Some(raw) = env_var(names) else { continue };
+        let raw = raw.trim();
+        let with_scheme = if raw.contains("://") {
+            raw.to_string()
+        } else {
+            format!("http://{raw}")
+        };
+        let invalid = |_| {
+            Error::invalid(format!(
+                "invalid proxy in {}: {}",
+                names[0],
+                redact_url_str(&with_scheme)
+            ))
+        };
+        let proxy = if https {
+            reqwest::Proxy::https(&with_scheme).map_err(invalid)?
+        } else {
+            reqwest::Proxy::http(&with_scheme).map_err(invalid)?
+        };
+        proxies.push(proxy.no_proxy(reqwest::NoProxy::from_string(&no_proxy)));
+    }
+    Ok(proxies)
 }
 
 /// Where a redirect from `url` to `location` goes, refusing https→http downgrades and

@@ -204,6 +204,11 @@ impl TokenServer {
         format!("http://127.0.0.1:{}/token", self.port)
     }
 
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Every request answered so far.
     pub fn issued(&self) -> Vec<TokenIssue> {
         self.issued.lock().unwrap().clone()
@@ -429,6 +434,9 @@ pub enum AuthMode<'a> {
     Htpasswd,
     /// `auth: token:` against this token server.
     Token(&'a TokenServer),
+    /// `auth: token:` against this token server, named by this host in the realm (for tests
+    /// that reach it through a proxy or `--resolve`).
+    TokenAt(&'a TokenServer, &'a str),
 }
 
 /// Starts Distribution with htpasswd auth (plain HTTP, or TLS with the test CA).
@@ -462,16 +470,20 @@ fn auth_section(dir: &Path, mode: &AuthMode) -> String {
                 path.display()
             )
         }
-        AuthMode::Token(server) => {
-            let bundle = dir.join("token-roots.pem");
-            fs::write(&bundle, TEST_CA_PEM).unwrap();
-            format!(
-                "auth:\n  token:\n    realm: {}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
-                server.realm(),
-                bundle.display()
-            )
+        AuthMode::Token(server) => token_section(dir, &server.realm()),
+        AuthMode::TokenAt(server, host) => {
+            token_section(dir, &format!("http://{host}:{}/token", server.port()))
         }
     }
+}
+
+fn token_section(dir: &Path, realm: &str) -> String {
+    let bundle = dir.join("token-roots.pem");
+    fs::write(&bundle, TEST_CA_PEM).unwrap();
+    format!(
+        "auth:\n  token:\n    realm: {realm}\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+        bundle.display()
+    )
 }
 
 /// Starts a registry whose `/v2/` answers 401 until authenticated.
@@ -561,7 +573,8 @@ pub fn write_ca(dir: &Path) -> std::path::PathBuf {
 type ProxyHook = dyn Fn(&SeenRequest) -> Duration + Send + Sync + 'static;
 
 /// A plain-HTTP forward proxy (absolute-form requests), recording every request and asking
-/// `hook` how long to hold each one back before forwarding it.
+/// `hook` how long to hold each one back before forwarding it. Hosts ending in `.test` are
+/// reached on `127.0.0.1` (the proxy is the one that resolves names).
 pub struct ForwardProxy {
     port: u16,
     stop: Arc<AtomicBool>,
@@ -644,7 +657,11 @@ fn forward(
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let mut upstream = match TcpStream::connect(authority) {
+    let target = match authority.rsplit_once(':') {
+        Some((host, port)) if host.ends_with(".test") => format!("127.0.0.1:{port}"),
+        _ => authority.to_string(),
+    };
+    let mut upstream = match TcpStream::connect(target) {
         Ok(s) => s,
         Err(_) => return write_response(&mut client, 502, &[], b"upstream unreachable"),
     };
