@@ -305,7 +305,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             output::println_ignore_pipe(&format!(
                 "Pushed {} {}",
                 dest.kind.marker(),
-                args.reference
+                args.reference.split(',').next().unwrap_or_default()
             ));
             for tag in &extra_tags {
                 output::println_ignore_pipe(&format!("Tagged {tag}"));
