@@ -980,3 +980,121 @@ fn pull_include_subject_follows_the_subject() {
     assert_eq!(list_files(out.path()), ["base.txt", "sig.txt"]);
     assert_eq!(fs::read(out.path().join("base.txt")).unwrap(), b"base\n");
 }
+
+#[test]
+fn cp_falls_back_to_an_upload_when_the_registry_declines_a_mount() {
+    // A registry that answers every mount with `202 Accepted` (an ordinary upload session), as
+    // registries do when they cannot or will not mount.
+    let layer = b"alpha\n".to_vec();
+    let layer_digest = sha256_digest(&layer);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_EMPTY, "digest": EMPTY_DIGEST, "size": 2},
+        "layers": [{
+            "mediaType": "application/vnd.oci.image.layer.v1.tar",
+            "digest": layer_digest,
+            "size": layer.len(),
+            "annotations": {TITLE: "a.txt"},
+        }],
+    }))
+    .unwrap();
+    let manifest_digest = sha256_digest(&manifest);
+    let (m, md, l, ld) = (
+        manifest.clone(),
+        manifest_digest.clone(),
+        layer.clone(),
+        layer_digest.clone(),
+    );
+    let fake = FakeRegistry::start(move |method, uri| {
+        let blob = |d: &str, bytes: &[u8]| {
+            FakeResponse::new(
+                200,
+                &[
+                    ("Content-Type", "application/octet-stream"),
+                    ("Docker-Content-Digest", d),
+                ],
+                bytes.to_vec(),
+            )
+        };
+        match (method, uri) {
+            ("GET", "/v2/src/art/manifests/v1") => FakeResponse::new(
+                200,
+                &[
+                    ("Content-Type", OCI_MANIFEST),
+                    ("Docker-Content-Digest", md.as_str()),
+                ],
+                m.clone(),
+            ),
+            ("GET", u) if u == format!("/v2/src/art/blobs/{ld}") => blob(&ld, &l),
+            ("GET", u) if u == format!("/v2/src/art/blobs/{EMPTY_DIGEST}") => {
+                blob(EMPTY_DIGEST, b"{}")
+            }
+            ("HEAD", u) if u.starts_with("/v2/dst/art/") => {
+                FakeResponse::error(404, "BLOB_UNKNOWN", "unknown")
+            }
+            ("POST", u) if u.starts_with("/v2/dst/art/blobs/uploads/?") && u.contains("mount=") => {
+                FakeResponse::new(
+                    202,
+                    &[("Location", "/v2/dst/art/blobs/uploads/from-mount")],
+                    "",
+                )
+            }
+            ("DELETE", "/v2/dst/art/blobs/uploads/from-mount") => FakeResponse::new(204, &[], ""),
+            ("POST", "/v2/dst/art/blobs/uploads/") => {
+                FakeResponse::new(202, &[("Location", "/v2/dst/art/blobs/uploads/fresh")], "")
+            }
+            ("PUT", u) if u.starts_with("/v2/dst/art/blobs/uploads/fresh?digest=") => {
+                FakeResponse::new(201, &[], "")
+            }
+            ("PUT", "/v2/dst/art/manifests/v1") => {
+                FakeResponse::new(201, &[("Docker-Content-Digest", md.as_str())], "")
+            }
+            _ => FakeResponse::error(404, "NAME_UNKNOWN", "not scripted"),
+        }
+    });
+    let src = format!("{}/src/art:v1", fake.addr());
+    let dst = format!("{}/dst/art:v1", fake.addr());
+    let stdout = ok(oras().args(["cp", &src, &dst]));
+    let (status, summary) = split_output(&stdout, "Copied [");
+    assert_eq!(
+        status,
+        transfer_lines(
+            "Copying",
+            "Copied ",
+            &[
+                EMPTY_LINE.to_string(),
+                format!("{} a.txt", short(&layer_digest)),
+                manifest_line(&manifest_digest),
+            ]
+        )
+    );
+    assert_eq!(
+        summary[0],
+        format!("Copied [registry] {src} => [registry] {dst}")
+    );
+    // Each blob: a mount attempt, the declined session cancelled, then a normal upload.
+    let requests = fake.requests();
+    let count =
+        |pred: &dyn Fn(&(String, String)) -> bool| requests.iter().filter(|r| pred(r)).count();
+    assert_eq!(
+        count(&|(m, u)| m == "POST" && u.contains("mount=") && u.contains("from=src%2Fart")),
+        2,
+        "{requests:?}"
+    );
+    assert_eq!(
+        count(&|(m, u)| m == "DELETE" && u == "/v2/dst/art/blobs/uploads/from-mount"),
+        2,
+        "{requests:?}"
+    );
+    assert_eq!(
+        count(&|(m, u)| m == "PUT" && u.starts_with("/v2/dst/art/blobs/uploads/fresh?digest=")),
+        2,
+        "{requests:?}"
+    );
+    assert_eq!(
+        count(&|(m, u)| m == "PUT" && u == "/v2/dst/art/manifests/v1"),
+        1,
+        "{requests:?}"
+    );
+}
