@@ -738,6 +738,74 @@ fn cp_recursive_copies_referrers_through_a_layout() {
     assert_eq!(registry_manifest(&b, "ref/art", "v1").unwrap(), base.bytes);
 }
 
+#[test]
+fn cp_recursive_follows_referrer_chains_and_referrers_of_index_children() {
+    let registry = Registry::start();
+    let work = workdir();
+    let amd = push_platform_image(
+        &registry, "deep/app", "amd64", "linux", "amd64", "app.txt", b"amd\n",
+    );
+    let arm = push_platform_image(
+        &registry, "deep/app", "arm64", "linux", "arm64", "app.txt", b"arm\n",
+    );
+    let index = push_index(
+        &registry,
+        "deep/app",
+        "v1",
+        &[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")],
+    );
+    // A referrer of the index, a referrer of that referrer, and a referrer of one child.
+    let on_index = push_referrer(
+        &registry,
+        "deep/app",
+        &index,
+        "application/vnd.test.sbom",
+        "sbom.txt",
+        b"sbom\n",
+    );
+    let on_referrer = push_referrer(
+        &registry,
+        "deep/app",
+        &on_index,
+        "application/vnd.test.signature",
+        "sig.txt",
+        b"sig\n",
+    );
+    let on_child = push_referrer(
+        &registry,
+        "deep/app",
+        &arm,
+        "application/vnd.test.scan",
+        "scan.txt",
+        b"scan\n",
+    );
+
+    ok(oras_in(work.path()).args([
+        "cp",
+        "-r",
+        &registry.reference("deep/app:v1"),
+        "--to-oci-layout",
+        "lay:v1",
+    ]));
+    let lay = work.path().join("lay");
+    assert_eq!(
+        layout_tags(&lay),
+        [("v1".to_string(), index.digest.clone())]
+    );
+    for referrer in [&on_index, &on_referrer, &on_child] {
+        assert_eq!(
+            layout_blob(&lay, &referrer.digest).as_ref(),
+            Some(&referrer.bytes)
+        );
+    }
+    for content in [&b"sbom\n"[..], b"sig\n", b"scan\n", b"amd\n", b"arm\n"] {
+        assert_eq!(
+            layout_blob(&lay, &sha256_digest(content)).as_deref(),
+            Some(content)
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // tag, resolve
 

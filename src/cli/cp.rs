@@ -22,10 +22,6 @@ pub struct CpArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
-    from: FromTargetArgs,
-    #[command(flatten)]
-    to: ToTargetArgs,
-    #[command(flatten)]
     platform: PlatformArgs,
 
     /// <from>{:<tag>|@<digest>}
@@ -43,6 +39,12 @@ pub struct CpArgs {
     /// Concurrency level
     #[arg(long, default_value_t = 3)]
     concurrency: usize,
+
+    // Last: their help headings would otherwise apply to the options after them.
+    #[command(flatten)]
+    from: FromTargetArgs,
+    #[command(flatten)]
+    to: ToTargetArgs,
 }
 
 impl CpArgs {
@@ -140,4 +142,61 @@ pub async fn run(args: CpArgs) -> Result<()> {
     }
     output::println_ignore_pipe(&format!("Digest: {}", root.digest));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: CpArgs,
+    }
+
+    #[test]
+    fn from_and_to_options_become_the_same_target_options() {
+        let cmd = Cmd::try_parse_from([
+            "cp",
+            "--from-oci-layout",
+            "--to-plain-http=false",
+            "--to-insecure",
+            "-r",
+            "dir:v1",
+            "example.com/repo:a,b",
+        ])
+        .unwrap();
+        let from: TargetArgs = cmd.args.from.clone().into();
+        let to: TargetArgs = cmd.args.to.clone().into();
+        assert!(from.oci_layout && from.oci_layout_path.is_none());
+        assert!(!from.remote.insecure && from.remote.plain_http.is_none());
+        assert!(!to.is_layout() && to.remote.insecure);
+        assert_eq!(to.remote.plain_http, Some(false));
+        assert!(cmd.args.recursive);
+        assert_eq!(cmd.args.concurrency, 3);
+        // A layout flag and a layout path on the same side conflict.
+        assert!(
+            Cmd::try_parse_from([
+                "cp",
+                "--to-oci-layout",
+                "--to-oci-layout-path",
+                "x",
+                "a",
+                "b"
+            ])
+            .is_err()
+        );
+        assert!(
+            Cmd::try_parse_from([
+                "cp",
+                "--from-oci-layout",
+                "--to-oci-layout-path",
+                "x",
+                "a",
+                "b"
+            ])
+            .is_ok()
+        );
+    }
 }

@@ -327,13 +327,18 @@ macro_rules! prefixed_target_args {
         #[derive(Args, Debug, Clone)]
         #[command(next_help_heading = $heading)]
         pub struct $name {
-            #[doc = concat!("Allow connections to the ", $side, " registry without certs")]
-            #[arg(id = concat!($prefix, "insecure"), long = concat!($prefix, "insecure"))]
+            /// Allow connections to the registry without certs
+            #[arg(
+                id = concat!($prefix, "insecure"),
+                long = concat!($prefix, "insecure"),
+                help = concat!("Allow connections to the ", $side, " registry without certs")
+            )]
             pub insecure: bool,
 
-            #[doc = concat!("Use plain HTTP for the ", $side, " registry (default: only for loopback registries)")]
+            /// Use plain HTTP for the registry
             #[arg(
                 id = concat!($prefix, "plain-http"),
+                help = concat!("Use plain HTTP for the ", $side, " registry (default: only for loopback registries); =false forces HTTPS"),
                 long = concat!($prefix, "plain-http"),
                 num_args = 0..=1,
                 default_missing_value = "true",
@@ -342,13 +347,18 @@ macro_rules! prefixed_target_args {
             )]
             pub plain_http: Option<bool>,
 
-            #[doc = concat!("Set the ", $side, " as an OCI image layout (`<dir-or-tar>[:<tag>|@<digest>]`)")]
-            #[arg(id = concat!($prefix, "oci-layout"), long = concat!($prefix, "oci-layout"))]
+            /// Set the target as an OCI image layout
+            #[arg(
+                id = concat!($prefix, "oci-layout"),
+                long = concat!($prefix, "oci-layout"),
+                help = concat!("Set the ", $side, " as an OCI image layout (`<dir-or-tar>[:<tag>|@<digest>]`)")
+            )]
             pub oci_layout: bool,
 
-            #[doc = concat!("[Experimental] Set the path of the ", $side, " OCI image layout; the reference is then the tag")]
+            /// Set the path of the OCI image layout
             #[arg(
                 id = concat!($prefix, "oci-layout-path"),
+                help = concat!("[Experimental] Set the path of the ", $side, " OCI image layout; the reference is then the tag"),
                 long = concat!($prefix, "oci-layout-path"),
                 value_name = "PATH",
                 conflicts_with = concat!($prefix, "oci-layout")

@@ -17,8 +17,6 @@ pub struct ResolveArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
-    target: TargetArgs,
-    #[command(flatten)]
     platform: PlatformArgs,
 
     /// Print the full artifact reference with digest
@@ -28,6 +26,10 @@ pub struct ResolveArgs {
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
     reference: String,
+
+    // Last: its help heading would otherwise apply to the options after it.
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 impl ResolveArgs {

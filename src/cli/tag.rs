@@ -16,8 +16,6 @@ use crate::output;
 pub struct TagArgs {
     #[command(flatten)]
     common: CommonArgs,
-    #[command(flatten)]
-    target: TargetArgs,
 
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
@@ -30,6 +28,10 @@ pub struct TagArgs {
     /// Concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
+
+    // Last: its help heading would otherwise apply to the options after it.
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 impl TagArgs {

@@ -96,6 +96,16 @@ pub struct Pushed {
 }
 
 impl Pushed {
+    /// The `mediaType` field of the manifest.
+    pub fn media_type(&self) -> &'static str {
+        let value: Value = serde_json::from_slice(&self.bytes).unwrap();
+        if value["mediaType"] == OCI_INDEX {
+            OCI_INDEX
+        } else {
+            OCI_MANIFEST
+        }
+    }
+
     /// The OCI descriptor of this manifest with media type `media_type`.
     pub fn descriptor(&self, media_type: &str) -> Value {
         json!({"mediaType": media_type, "digest": self.digest, "size": self.size})
@@ -198,7 +208,7 @@ pub fn push_referrer(
             "size": layer.len(),
             "annotations": {TITLE: title},
         }],
-        "subject": subject.descriptor(OCI_MANIFEST),
+        "subject": subject.descriptor(subject.media_type()),
     }))
     .unwrap();
     let digest = sha256_digest(&manifest);
