@@ -87,11 +87,7 @@ pub async fn run(args: CpArgs) -> Result<()> {
         mount_from,
     };
 
-    let (root, bytes) = src
-        .target
-        .fetch_reference(&src_ref)
-        .await
-        .with_context(|| format!("failed to resolve {src_ref}"))?;
+    let (root, bytes) = src.target.fetch_reference(&src_ref).await?;
     let (root, bytes) = match &platform {
         Some(p) => select_platform(&*src.target, &root, bytes, p).await?,
         None => (root, bytes),

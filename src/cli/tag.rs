@@ -80,11 +80,7 @@ pub async fn run(args: TagArgs) -> Result<()> {
     } else if args.tags.iter().any(String::is_empty) {
         bail!(Error::invalid("a tag cannot be empty"));
     }
-    let (desc, bytes) = target
-        .target
-        .fetch_reference(&reference)
-        .await
-        .with_context(|| format!("resolving {}", args.reference))?;
+    let (desc, bytes) = target.target.fetch_reference(&reference).await?;
     output::println_ignore_pipe(&format!(
         "Tagging {} {}@{}",
         target.kind.marker(),

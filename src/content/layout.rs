@@ -743,6 +743,35 @@ mod tests {
         assert!(!dir.path().join("missing").exists());
     }
 
+    #[tokio::test]
+    async fn a_manifest_missing_from_the_index_resolves_by_digest() {
+        // Layouts written by other tools list only their roots: a child manifest is found by
+        // its digest and its media type read from the blob.
+        let dir = tempfile::tempdir().unwrap();
+        let layout = OciLayout::new(dir.path());
+        let child = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        let as_blob = Descriptor::new(
+            media_type::OCTET_STREAM,
+            Digest::sha256_of(child),
+            child.len() as u64,
+        );
+        layout
+            .push(&as_blob, Box::pin(std::io::Cursor::new(child.to_vec())))
+            .await
+            .unwrap();
+        assert!(layout.index().await.unwrap().manifests.is_empty());
+        let found = layout.resolve(&as_blob.digest.to_string()).await.unwrap();
+        assert_eq!(found.media_type, media_type::OCI_INDEX);
+        assert_eq!(found.size, child.len() as u64);
+        // A plain blob is not a manifest.
+        let (data, reader) = blob(b"not json");
+        layout.push(&data, reader).await.unwrap();
+        assert!(matches!(
+            layout.resolve(&data.digest.to_string()).await,
+            Err(Error::NotFound(_))
+        ));
+    }
+
     #[test]
     fn tar_names_are_normalised() {
         assert_eq!(normalise_tar_name("./blobs//sha256/ab"), "blobs/sha256/ab");
