@@ -446,6 +446,17 @@ fn bad_layouts_fail_cleanly() {
         "{:?}",
         list_files(out.path())
     );
+
+    // A corrupt index.json is reported, and a write does not replace it (nothing is lost).
+    fs::write(work.path().join("lay/index.json"), "{not json").unwrap();
+    let stderr = fails(oras_in(work.path()).args(["resolve", "--oci-layout", "lay:v1"]));
+    assert!(stderr.contains("index.json"), "{stderr}");
+    let stderr = fails(oras_in(work.path()).args(["push", "--oci-layout", "lay:v2", "a.txt"]));
+    assert!(stderr.contains("index.json"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(work.path().join("lay/index.json")).unwrap(),
+        "{not json"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
