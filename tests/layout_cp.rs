@@ -815,6 +815,34 @@ fn cp_recursive_follows_referrer_chains_and_referrers_of_index_children() {
             Some(content)
         );
     }
+
+    // With --platform, the selected child and its own referrers only.
+    ok(oras_in(work.path()).args([
+        "cp",
+        "-r",
+        "--platform",
+        "linux/arm64",
+        &registry.reference("deep/app:v1"),
+        "--to-oci-layout",
+        "arm:v1",
+    ]));
+    let arm_lay = work.path().join("arm");
+    assert_eq!(
+        layout_tags(&arm_lay),
+        [("v1".to_string(), arm.digest.clone())]
+    );
+    assert_eq!(
+        layout_blob(&arm_lay, &on_child.digest).as_ref(),
+        Some(&on_child.bytes)
+    );
+    for absent in [
+        &index.digest,
+        &on_index.digest,
+        &on_referrer.digest,
+        &amd.digest,
+    ] {
+        assert!(layout_blob(&arm_lay, absent).is_none(), "{absent} copied");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
