@@ -523,8 +523,8 @@ fn cp_between_two_registries_with_several_tags_and_by_digest() {
     );
     assert!(b.tags("bydigest/art").is_empty());
 
-    // A second copy finds everything there.
-    let stdout = ok(oras().args(["cp", &src, &dst]));
+    // A second copy (through the `copy` alias) finds everything there.
+    let stdout = ok(oras().args(["copy", &src, &dst]));
     assert!(
         stdout.contains(&format!(
             "Exists  {} a.txt",
