@@ -1,9 +1,12 @@
 //! The command tree. Each command lives in its own file, parses its options and calls the library;
 //! this file only lists them and dispatches.
 
+pub mod cp;
 pub mod options;
 pub mod pull;
 pub mod push;
+pub mod resolve;
+pub mod tag;
 pub mod version;
 
 use anyhow::Result;
@@ -21,6 +24,11 @@ pub struct Cli {
 enum Command {
     Push(push::PushArgs),
     Pull(pull::PullArgs),
+    #[command(alias = "copy")]
+    Cp(cp::CpArgs),
+    Tag(tag::TagArgs),
+    #[command(alias = "digest")]
+    Resolve(resolve::ResolveArgs),
     Version(version::VersionArgs),
 }
 
@@ -30,6 +38,9 @@ impl Cli {
         match &self.command {
             Command::Push(a) => a.common().debug,
             Command::Pull(a) => a.common().debug,
+            Command::Cp(a) => a.common().debug,
+            Command::Tag(a) => a.common().debug,
+            Command::Resolve(a) => a.common().debug,
             Command::Version(_) => false,
         }
     }
@@ -39,6 +50,9 @@ impl Cli {
         match self.command {
             Command::Push(a) => push::run(a).await,
             Command::Pull(a) => pull::run(a).await,
+            Command::Cp(a) => cp::run(a).await,
+            Command::Tag(a) => tag::run(a).await,
+            Command::Resolve(a) => resolve::run(a).await,
             Command::Version(a) => version::run(a),
         }
     }

@@ -11,7 +11,7 @@ use oras_rs::content::file::{FileStore, WritePolicy};
 use oras_rs::copy::{CopyOptions, PullFilter, copy_root, pull_filter};
 use oras_rs::oci;
 
-use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
+use super::options::{CommonArgs, FormatArgs, OutputFormat, PlatformArgs, TargetArgs};
 use super::push::split_file_arg;
 use crate::output::{self, StatusPrinter, model};
 
@@ -27,6 +27,8 @@ pub struct PullArgs {
     target: TargetArgs,
     #[command(flatten)]
     format: FormatArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
 
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
@@ -47,6 +49,10 @@ pub struct PullArgs {
     /// Output manifest configuration (`path[:mediatype]`)
     #[arg(long, value_name = "PATH[:TYPE]")]
     config: Option<String>,
+
+    /// Also pull the subject of the manifest, and its subject, recursively
+    #[arg(long)]
+    include_subject: bool,
 
     /// Concurrency level
     #[arg(long, default_value_t = 3)]
@@ -89,7 +95,14 @@ pub async fn run(args: PullArgs) -> Result<()> {
         None => (None, None),
     };
 
+    let platform = args.platform.parse()?;
     let (root, bytes) = source.target.fetch_reference(&src_ref).await?;
+    let (root, bytes) = match &platform {
+        Some(p) => {
+            oras_rs::copy::platform::select_platform(&*source.target, &root, bytes, p).await?
+        }
+        None => (root, bytes),
+    };
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
     let status = Arc::new(StatusPrinter::new(
@@ -120,7 +133,8 @@ pub async fn run(args: PullArgs) -> Result<()> {
             config_type,
             media_types,
         })),
-        include_subject: false,
+        include_subject: args.include_subject,
+        mount_from: None,
     };
     copy_root(&*source.target, &store, &root, bytes, Some(&src_ref), &opts)
         .await

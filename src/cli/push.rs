@@ -13,7 +13,6 @@ use oras_rs::content::memory::MemoryStore;
 use oras_rs::content::union::Union;
 use oras_rs::copy::{CopyOptions, copy_root};
 use oras_rs::oci::{self, Annotations, ImageSpec, PackOptions, media_type};
-use oras_rs::reference::parse_with_tags;
 
 use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
 use crate::output::{self, StatusPrinter, model};
@@ -145,7 +144,7 @@ fn load_annotation_file(path: &Path) -> Result<BTreeMap<String, Annotations>> {
 /// Runs `oras push`.
 pub async fn run(args: PushArgs) -> Result<()> {
     let format = args.format.resolve()?;
-    let (reference, extra_tags) = parse_with_tags(&args.reference)?;
+    let (dest, extra_tags) = args.target.open_with_tags(&args.reference)?;
     if args.annotation_file.is_some() && !args.annotations.is_empty() {
         bail!("`--annotation` and `--annotation-file` cannot be both specified");
     }
@@ -264,13 +263,13 @@ pub async fn run(args: PushArgs) -> Result<()> {
         memory.clone() as Arc<dyn ReadOnlyTarget>,
         files.clone() as Arc<dyn ReadOnlyTarget>,
     ]);
-    let dest = args.target.open(&reference.to_string())?;
     let repo = &*dest.target;
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),
         filter: None,
         include_subject: true,
+        mount_from: None,
     };
     if args.files.is_empty() {
         status.line("Uploading empty artifact");
@@ -280,7 +279,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         repo,
         &packed.descriptor,
         packed.bytes.clone(),
-        reference.tag.as_deref(),
+        dest.tag(),
         &opts,
     )
     .await
@@ -306,7 +305,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             output::println_ignore_pipe(&format!(
                 "Pushed {} {}",
                 dest.kind.marker(),
-                args.reference
+                args.reference.split(',').next().unwrap_or_default()
             ));
             for tag in &extra_tags {
                 output::println_ignore_pipe(&format!("Tagged {tag}"));
@@ -316,10 +315,10 @@ pub async fn run(args: PushArgs) -> Result<()> {
         }
         OutputFormat::Json => {
             let repo_name = dest.name.clone();
-            let mut tags: Vec<String> = reference
-                .tag
-                .iter()
-                .chain(extra_tags.iter())
+            let mut tags: Vec<String> = dest
+                .tag()
+                .into_iter()
+                .chain(extra_tags.iter().map(String::as_str))
                 .map(|t| format!("{repo_name}:{t}"))
                 .collect();
             tags.sort();

@@ -4,6 +4,7 @@
 //! fallbacks, so wrappers pass them through instead of losing them.
 
 pub mod file;
+pub mod layout;
 pub mod memory;
 pub mod union;
 
@@ -86,6 +87,24 @@ pub trait Target: ReadOnlyTarget {
             .await?;
         self.tag(desc, reference).await
     }
+
+    /// Makes the blob `desc`, held by the repository `from_repository` of the same registry,
+    /// available here without transferring it (a cross-repository mount). Only registries can;
+    /// the default says [`Mount::Unsupported`] and the caller copies the blob instead.
+    async fn mount(&self, _desc: &Descriptor, _from_repository: &str) -> Result<Mount> {
+        Ok(Mount::Unsupported)
+    }
+}
+
+/// The outcome of [`Target::mount`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mount {
+    /// The blob is now in the destination; nothing was transferred.
+    Mounted,
+    /// The destination declined (a registry answered `202`): copy the blob instead.
+    NotMounted,
+    /// The destination cannot mount at all.
+    Unsupported,
 }
 
 /// Reads a whole manifest into memory, refusing anything larger than the descriptor says or than

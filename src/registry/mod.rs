@@ -14,7 +14,9 @@ use url::Url;
 
 pub use client::{ClientOptions, HttpClient};
 
-use crate::content::{BlobReader, MAX_MANIFEST_BYTES, ReadOnlyTarget, Target, read_manifest};
+use crate::content::{
+    BlobReader, MAX_MANIFEST_BYTES, Mount, ReadOnlyTarget, Target, read_manifest,
+};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{Descriptor, media_type};
@@ -361,5 +363,36 @@ impl Target for Repository {
         reference: &str,
     ) -> Result<()> {
         self.put_manifest(desc, bytes, reference).await
+    }
+
+    /// Cross-repository mount (distribution-spec "mounting a blob from another repository"):
+    /// `POST /blobs/uploads/?mount=<digest>&from=<repository>`. `201 Created` means mounted; a
+    /// `202 Accepted` opened an ordinary upload session instead, which is cancelled here (best
+    /// effort) so the caller can upload the blob the usual way.
+    async fn mount(&self, desc: &Descriptor, from_repository: &str) -> Result<Mount> {
+        let mut url = self.url("blobs/uploads/")?;
+        url.query_pairs_mut()
+            .append_pair("mount", &desc.digest.to_string())
+            .append_pair("from", from_repository);
+        let req = self
+            .client
+            .request(Method::POST, url.as_str())
+            .header(CONTENT_LENGTH, "0");
+        let resp = self
+            .client
+            .send(req, &[StatusCode::CREATED, StatusCode::ACCEPTED])
+            .await?;
+        if resp.status() == StatusCode::CREATED {
+            check_digest_header(&resp, &desc.digest)?;
+            return Ok(Mount::Mounted);
+        }
+        if let Some(session) = header_str(&resp, "Location")
+            .and_then(|l| url.join(l).ok())
+            .filter(|u| u.origin() == self.base.origin())
+        {
+            let cancel = self.client.request(Method::DELETE, session.as_str());
+            let _ = self.client.send_raw(cancel).await;
+        }
+        Ok(Mount::NotMounted)
     }
 }
