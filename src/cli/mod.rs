@@ -2,6 +2,7 @@
 //! this file only lists them and dispatches.
 
 pub mod options;
+pub mod pack;
 pub mod pull;
 pub mod push;
 pub mod version;
