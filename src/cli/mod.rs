@@ -1,6 +1,8 @@
 //! The command tree. Each command lives in its own file, parses its options and calls the library;
 //! this file only lists them and dispatches.
 
+pub mod attach;
+pub mod discover;
 pub mod options;
 pub mod pack;
 pub mod pull;
@@ -22,6 +24,8 @@ pub struct Cli {
 enum Command {
     Push(push::PushArgs),
     Pull(pull::PullArgs),
+    Attach(attach::AttachArgs),
+    Discover(discover::DiscoverArgs),
     Version(version::VersionArgs),
 }
 
@@ -31,6 +35,8 @@ impl Cli {
         match &self.command {
             Command::Push(a) => a.common().debug,
             Command::Pull(a) => a.common().debug,
+            Command::Attach(a) => a.common().debug,
+            Command::Discover(a) => a.common().debug,
             Command::Version(_) => false,
         }
     }
@@ -40,6 +46,8 @@ impl Cli {
         match self.command {
             Command::Push(a) => push::run(a).await,
             Command::Pull(a) => pull::run(a).await,
+            Command::Attach(a) => attach::run(a).await,
+            Command::Discover(a) => discover::run(a).await,
             Command::Version(a) => version::run(a),
         }
     }
