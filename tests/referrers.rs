@@ -274,7 +274,15 @@ fn discover_table_depth_and_nested_referrers() {
     let sbom = attach_json(&["--artifact-type", SBOM, &subject_ref, "sbom.json"]);
     // A signature of the SBOM: a referrer of a referrer.
     let sbom_ref = format!("{repo}@{}", digest_of(&sbom));
-    let sig = attach_json(&["--artifact-type", SIG, &sbom_ref, "sig.txt"]);
+    // Attaching to a digest reference prints it as given.
+    let text = attach(&["--artifact-type", SIG, &sbom_ref, "sig.txt"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[lines.len() - 2],
+        format!("Attached to [registry] {sbom_ref}")
+    );
+    let sig_digest = lines[lines.len() - 1].strip_prefix("Digest: ").unwrap();
+    let sig = json!({ "digest": sig_digest });
 
     let tree = discover(&[&subject_ref, "--verbose=false"]);
     assert_eq!(
@@ -652,4 +660,133 @@ fn referrers_api_pages_follow_link_on_the_same_origin_only() {
         .unwrap();
     let stderr = assert_clean_failure(&out);
     assert!(stderr.contains("another origin"), "{stderr}");
+}
+
+/// A registry claiming the Referrers API whose answers are scripted by `referrers(uri)`; the
+/// subject `app/img:v1` resolves to a small manifest.
+fn api_fake(
+    referrers: impl Fn(&str) -> FakeResponse + Send + Sync + 'static,
+) -> (FakeRegistry, String) {
+    const SUBJECT: &str = "{\"schemaVersion\":2}";
+    let subject = sha256_digest(SUBJECT.as_bytes());
+    let digest = subject.clone();
+    let fake = FakeRegistry::start(move |_method, uri| {
+        if uri.starts_with("/v2/app/img/manifests/") {
+            return FakeResponse::new(
+                200,
+                &[
+                    ("Content-Type", OCI_MANIFEST),
+                    ("Docker-Content-Digest", &digest),
+                ],
+                SUBJECT,
+            );
+        }
+        if uri.starts_with("/v2/app/img/referrers/") {
+            return referrers(uri);
+        }
+        FakeResponse::error(404, "NOT_FOUND", "nope")
+    });
+    (fake, subject)
+}
+
+fn index_page(manifests: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}))
+        .unwrap()
+}
+
+fn referrer_entry(n: u8, artifact_type: &str) -> Value {
+    json!({"mediaType": OCI_MANIFEST, "digest": sha256_digest(&[n]), "size": 1, "artifactType": artifact_type})
+}
+
+fn referrer_digests(doc: &Value) -> Vec<String> {
+    doc["referrers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `--artifact-type` is applied by the client unless the registry says it filtered
+/// (`OCI-Filters-Applied: artifactType`).
+#[test]
+fn referrers_api_artifact_type_filter_is_client_side_unless_the_registry_filtered() {
+    let both = index_page(json!([referrer_entry(1, SBOM), referrer_entry(2, SIG)]));
+    let body = both.clone();
+    let (plain, _) =
+        api_fake(move |_| FakeResponse::new(200, &[("Content-Type", OCI_INDEX)], body.clone()));
+    let doc = discover_json(&[
+        &format!("{}/app/img:v1", plain.addr()),
+        "--artifact-type",
+        SIG,
+    ]);
+    assert_eq!(referrer_digests(&doc), vec![sha256_digest(&[2])]);
+    assert!(
+        plain
+            .requests()
+            .iter()
+            .any(|(_, uri)| uri.contains("artifactType=application%2Fvnd.test.sig")),
+        "the filter is sent to the registry: {:?}",
+        plain.requests()
+    );
+
+    // A registry that says it filtered is trusted, whatever it sent.
+    let (trusted, _) = api_fake(move |_| {
+        FakeResponse::new(
+            200,
+            &[
+                ("Content-Type", OCI_INDEX),
+                ("OCI-Filters-Applied", "artifactType"),
+            ],
+            both.clone(),
+        )
+    });
+    let doc = discover_json(&[
+        &format!("{}/app/img:v1", trusted.addr()),
+        "--artifact-type",
+        SIG,
+    ]);
+    assert_eq!(
+        referrer_digests(&doc),
+        vec![sha256_digest(&[1]), sha256_digest(&[2])]
+    );
+}
+
+/// Oversized answers and endless pagination fail cleanly instead of eating memory or looping.
+#[test]
+fn referrers_api_size_and_page_caps() {
+    let huge = vec![b' '; 4 * 1024 * 1024 + 1];
+    let (fake, _) =
+        api_fake(move |_| FakeResponse::new(200, &[("Content-Type", OCI_INDEX)], huge.clone()));
+    let out = oras()
+        .args(["discover", &format!("{}/app/img:v1", fake.addr())])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("4194304 bytes"), "{stderr}");
+
+    let page = index_page(json!([referrer_entry(1, SBOM)]));
+    let (endless, _) = api_fake(move |uri| {
+        let path = uri.split('?').next().unwrap();
+        FakeResponse::new(
+            200,
+            &[
+                ("Content-Type", OCI_INDEX),
+                ("Link", &format!("<{path}?n=again>; rel=\"next\"")),
+            ],
+            page.clone(),
+        )
+    });
+    let out = oras()
+        .args(["discover", &format!("{}/app/img:v1", endless.addr())])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("pages of referrers"), "{stderr}");
+    let pages = endless
+        .requests()
+        .iter()
+        .filter(|(_, uri)| uri.contains("/referrers/"))
+        .count();
+    assert_eq!(pages, 256);
 }
