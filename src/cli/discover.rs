@@ -50,6 +50,10 @@ pub struct DiscoverArgs {
     /// v1.1-referrers-tag
     #[arg(long, value_name = "SPEC")]
     distribution_spec: Option<String>,
+
+    /// Request platform in the form of `os[/arch][/variant][:os_version]`
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Option<String>,
 }
 
 impl DiscoverArgs {
@@ -109,6 +113,12 @@ pub async fn run(args: DiscoverArgs) -> Result<()> {
     let format = resolve_format(&args)?;
     if args.depth == Some(0) {
         bail!("depth value should be at least 1");
+    }
+    if args.platform.is_some() {
+        bail!(Error::invalid_with_hint(
+            "--platform is not supported by oras discover in oras-rs yet",
+            "Discover the platform's manifest by digest instead: <name>@<digest>."
+        ));
     }
     let spec = args
         .distribution_spec
