@@ -592,59 +592,32 @@ fn attach_refuses_bad_input() {
 /// the same origin is followed, one on another origin is refused.
 #[test]
 fn referrers_api_pages_follow_link_on_the_same_origin_only() {
-    const SUBJECT: &str = "{\"schemaVersion\":2}";
-    let subject = sha256_digest(SUBJECT.as_bytes());
-    let entry = |n: u8, t: &str| json!({"mediaType": OCI_MANIFEST, "digest": sha256_digest(&[n]), "size": 1, "artifactType": t});
-    let page = |manifests: Value| {
-        serde_json::to_vec(
-            &json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}),
-        )
-        .unwrap()
-    };
-    let (first, second) = (page(json!([entry(1, SBOM)])), page(json!([entry(2, SIG)])));
-    let subject_for_handler = subject.clone();
-    let make = move |foreign: bool| {
-        let (first, second, subject) = (first.clone(), second.clone(), subject_for_handler.clone());
-        FakeRegistry::start(move |_method, uri| {
-            if uri.starts_with("/v2/app/img/manifests/") {
-                return FakeResponse::new(
-                    200,
-                    &[
-                        ("Content-Type", OCI_MANIFEST),
-                        ("Docker-Content-Digest", &subject),
-                    ],
-                    SUBJECT,
-                );
-            }
-            if uri.starts_with("/v2/app/img/referrers/") && uri.contains("page=2") {
+    let make = |foreign: bool| {
+        let first = index_page(json!([referrer_entry(1, SBOM)]));
+        let second = index_page(json!([referrer_entry(2, SIG)]));
+        api_fake(move |uri| {
+            if uri.contains("page=2") {
                 return FakeResponse::new(200, &[("Content-Type", OCI_INDEX)], second.clone());
             }
-            if uri.starts_with("/v2/app/img/referrers/") {
-                let link = if foreign {
-                    "<http://example.invalid/v2/app/img/referrers/x?page=2>; rel=\"next\""
-                        .to_string()
-                } else {
-                    format!("<{}?page=2>; rel=\"next\"", uri.split('?').next().unwrap())
-                };
-                return FakeResponse::new(
-                    200,
-                    &[("Content-Type", OCI_INDEX), ("Link", &link)],
-                    first.clone(),
-                );
-            }
-            FakeResponse::error(404, "NOT_FOUND", "nope")
+            let link = if foreign {
+                "<http://example.invalid/v2/app/img/referrers/x?page=2>; rel=\"next\"".to_string()
+            } else {
+                format!("<{}?page=2>; rel=\"next\"", uri.split('?').next().unwrap())
+            };
+            FakeResponse::new(
+                200,
+                &[("Content-Type", OCI_INDEX), ("Link", &link)],
+                first.clone(),
+            )
         })
     };
 
-    let fake = make(false);
+    let (fake, subject) = make(false);
     let doc = discover_json(&[&format!("{}/app/img:v1", fake.addr())]);
-    let digests: Vec<&str> = doc["referrers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["digest"].as_str().unwrap())
-        .collect();
-    assert_eq!(digests, vec![sha256_digest(&[1]), sha256_digest(&[2])]);
+    assert_eq!(
+        referrer_digests(&doc),
+        vec![sha256_digest(&[1]), sha256_digest(&[2])]
+    );
     // No tag-schema index was read: the API answered.
     assert!(
         !fake
@@ -653,7 +626,7 @@ fn referrers_api_pages_follow_link_on_the_same_origin_only() {
             .any(|(_, uri)| uri.contains(&tag_of(&subject)))
     );
 
-    let hostile = make(true);
+    let (hostile, _) = make(true);
     let out = oras()
         .args(["discover", &format!("{}/app/img:v1", hostile.addr())])
         .output()
@@ -789,4 +762,54 @@ fn referrers_api_size_and_page_caps() {
         .filter(|(_, uri)| uri.contains("/referrers/"))
         .count();
     assert_eq!(pages, 256);
+}
+
+/// An attach with only annotations (from `--annotation-file`) and a `--config` file: the
+/// referrer is listed under its artifact type, with the file's manifest annotations.
+#[test]
+fn attach_annotations_only_with_a_config_file() {
+    let reg = Registry::start();
+    let subject_ref = reg.reference("app/img:v1");
+    let subject = push_subject(&subject_ref);
+    let dir = workdir();
+    write_file(
+        dir.path(),
+        "annotations.json",
+        r#"{"$manifest":{"signed-by":"ci"},"$config":{"hello":"config"}}"#,
+    );
+    write_file(dir.path(), "config.json", "{\"config\":{}}");
+    let out = oras()
+        .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .args(["attach", "--artifact-type", SIG, &subject_ref])
+        .args(["--annotation-file", "annotations.json"])
+        .args([
+            "--config",
+            "config.json:application/vnd.test.config",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_str(&assert_success(&out)).unwrap();
+    let manifest = reg.manifest_json("app/img", doc["digest"].as_str().unwrap());
+    assert_eq!(manifest["artifactType"], SIG);
+    assert_eq!(
+        manifest["config"]["mediaType"],
+        "application/vnd.test.config"
+    );
+    assert_eq!(
+        manifest["config"]["annotations"],
+        json!({"hello": "config"})
+    );
+    assert_eq!(manifest["layers"][0]["mediaType"], common::OCI_EMPTY);
+    let index = reg.manifest_json("app/img", &tag_of(&subject));
+    assert_eq!(
+        index["manifests"],
+        json!([listed(
+            &doc,
+            SIG,
+            json!({"signed-by": "ci", "org.opencontainers.image.created": CREATED})
+        )])
+    );
 }
