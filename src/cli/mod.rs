@@ -1,8 +1,11 @@
 //! The command tree. Each command lives in its own file, parses its options and calls the library;
 //! this file only lists them and dispatches.
 
+pub mod attach;
 pub mod cp;
+pub mod discover;
 pub mod options;
+pub mod pack;
 pub mod pull;
 pub mod push;
 pub mod resolve;
@@ -29,6 +32,8 @@ enum Command {
     Tag(tag::TagArgs),
     #[command(alias = "digest")]
     Resolve(resolve::ResolveArgs),
+    Attach(attach::AttachArgs),
+    Discover(discover::DiscoverArgs),
     Version(version::VersionArgs),
 }
 
@@ -41,6 +46,8 @@ impl Cli {
             Command::Cp(a) => a.common().debug,
             Command::Tag(a) => a.common().debug,
             Command::Resolve(a) => a.common().debug,
+            Command::Attach(a) => a.common().debug,
+            Command::Discover(a) => a.common().debug,
             Command::Version(_) => false,
         }
     }
@@ -53,6 +60,8 @@ impl Cli {
             Command::Cp(a) => cp::run(a).await,
             Command::Tag(a) => tag::run(a).await,
             Command::Resolve(a) => resolve::run(a).await,
+            Command::Attach(a) => attach::run(a).await,
+            Command::Discover(a) => discover::run(a).await,
             Command::Version(a) => version::run(a),
         }
     }

@@ -50,19 +50,12 @@ pub trait ReadOnlyTarget: Send + Sync {
         subject: &Descriptor,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
-        let tag = subject.digest.tag_form();
-        let (_, bytes) = match self.fetch_reference(&tag).await {
-            Ok(found) => found,
-            Err(Error::NotFound(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
-        };
-        let index = crate::oci::parse_index(&bytes)?;
-        Ok(index
-            .manifests
-            .into_iter()
-            .filter(|d| artifact_type.is_none_or(|t| d.artifact_type.as_deref() == Some(t)))
-            .collect())
+        crate::referrers::tag_schema_referrers(self, subject, artifact_type).await
     }
+
+    /// `--distribution-spec`: forces how referrers are listed (and, on a writable store, recorded
+    /// when a manifest with a subject is pushed). Stores without a Referrers API ignore it.
+    fn force_referrers(&self, _spec: crate::referrers::DistributionSpec) {}
 }
 
 /// A store content can be written to.

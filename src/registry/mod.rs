@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod error;
+pub mod referrers;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -33,6 +34,8 @@ pub struct Repository {
     base: Url,
     registry: String,
     repository: String,
+    /// Whether the registry has the Referrers API (see `referrers.rs`), shared by clones.
+    referrers: std::sync::Arc<crate::referrers::Capability>,
 }
 
 /// Whether to speak plain HTTP to `reference`'s registry: an explicit `--plain-http[=bool]` wins;
@@ -68,6 +71,7 @@ impl Repository {
             base,
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
+            referrers: Default::default(),
         })
     }
 
@@ -337,6 +341,18 @@ impl ReadOnlyTarget for Repository {
         let size = bytes.len() as u64;
         Ok((Descriptor::new(media_type, computed, size), bytes))
     }
+
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        self.list_referrers(subject, artifact_type).await
+    }
+
+    fn force_referrers(&self, spec: crate::referrers::DistributionSpec) {
+        self.referrers.force(spec);
+    }
 }
 
 #[async_trait]
@@ -345,7 +361,7 @@ impl Target for Repository {
         if Self::endpoint(&desc.media_type) == "manifests" {
             let bytes = read_manifest(content, desc).await?;
             return self
-                .put_manifest(desc, bytes, &desc.digest.to_string())
+                .push_manifest_indexed(desc, bytes, &desc.digest.to_string())
                 .await;
         }
         self.upload_blob(desc, content).await
@@ -362,7 +378,7 @@ impl Target for Repository {
         bytes: Vec<u8>,
         reference: &str,
     ) -> Result<()> {
-        self.put_manifest(desc, bytes, reference).await
+        self.push_manifest_indexed(desc, bytes, reference).await
     }
 
     /// Cross-repository mount (distribution-spec "mounting a blob from another repository"):

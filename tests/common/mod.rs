@@ -13,6 +13,7 @@
 //! Every test file includes this module with `mod common;`, and no file uses every helper.
 #![allow(dead_code)]
 
+pub mod ferro;
 pub mod layout;
 
 use std::cell::RefCell;
