@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
 use oras_rs::content::ReadOnlyTarget;
-use oras_rs::content::file::{FileStore, WritePolicy};
+use oras_rs::content::dir::DirPackOptions;
+use oras_rs::content::file::{FileStore, WritePolicy, default_layer_media_type};
 use oras_rs::content::memory::MemoryStore;
 use oras_rs::content::union::Union;
 use oras_rs::copy::{CopyOptions, copy_root};
@@ -177,7 +178,18 @@ pub async fn run(args: PushArgs) -> Result<()> {
         format == OutputFormat::Text,
         args.common.verbose(),
     ));
-    let files = Arc::new(FileStore::new(".", WritePolicy::default()));
+    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let created = oci::created_time(
+        source_date_epoch.as_deref(),
+        time::OffsetDateTime::now_utc(),
+    )?;
+    // With SOURCE_DATE_EPOCH, directories are packed reproducibly (every mtime = that epoch).
+    let pack = DirPackOptions {
+        mtime: source_date_epoch
+            .filter(|v| !v.is_empty())
+            .map(|_| u64::try_from(created.unix_timestamp()).unwrap_or(0)),
+    };
+    let files = Arc::new(FileStore::new(".", WritePolicy::default()).with_pack_options(pack));
 
     // Validate every argument before hashing anything.
     let mut planned = Vec::new();
@@ -190,10 +202,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         if Path::new(path).is_absolute() && !args.disable_path_validation {
             absolute.push(path.to_string());
         }
-        planned.push((
-            path.to_string(),
-            ty.unwrap_or(media_type::LAYER_TAR).to_string(),
-        ));
+        planned.push((path.to_string(), ty.map(str::to_string)));
     }
     if !absolute.is_empty() {
         bail!(Error::invalid(format!(
@@ -214,6 +223,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         }
         status.line(&format!("Preparing {name}"));
         let abs = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+        let ty = ty.as_deref().unwrap_or(default_layer_media_type(&abs));
         let mut desc = files.add(Some(&name), ty, &abs).await?;
         if let Some(extra) = extra {
             desc.annotations.get_or_insert_default().extend(extra);
@@ -239,11 +249,6 @@ pub async fn run(args: PushArgs) -> Result<()> {
         None => None,
     };
 
-    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let created = oci::created_time(
-        source_date_epoch.as_deref(),
-        time::OffsetDateTime::now_utc(),
-    )?;
     let packed = oci::pack_manifest(&PackOptions {
         image_spec,
         artifact_type: args.artifact_type.clone(),
