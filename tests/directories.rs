@@ -979,3 +979,43 @@ fn push_refuses_a_directory_with_a_symlink_pointing_out() {
     assert!(stderr.contains("tree/up"), "{stderr}");
     assert!(registry.tags("dirs/out").is_empty());
 }
+
+#[test]
+fn directory_long_names_and_a_title_outside_the_working_directory() {
+    // Names and link targets over the 100-byte tar header fields; a directory pushed as `../d`
+    // keeps that title (as oras does), so a pull refuses it unless -T is given.
+    let registry = Registry::start();
+    let work = workdir();
+    let long = "n".repeat(120);
+    let deep = format!("d/{long}/{long}/{long}.txt");
+    write_file(work.path(), &deep, "deep\n");
+    let link_text = format!("{long}/{long}/{long}.txt");
+    std::os::unix::fs::symlink(&link_text, work.path().join("d/long-link")).unwrap();
+    let inner = work.path().join("inner");
+    fs::create_dir_all(&inner).unwrap();
+    let reference = registry.reference("dirs/long:v1");
+    ok(oras_in(&inner).args(["push", &reference, "../d"]));
+    assert_eq!(
+        layer(&registry, "dirs/long", "v1")["annotations"][TITLE],
+        "../d"
+    );
+
+    let stderr = fails(oras_in(&inner).args(["pull", &reference, "-o", "out"]));
+    assert!(stderr.contains("path traversal disallowed"), "{stderr}");
+    assert_nothing_left(&inner.join("out"), "d");
+
+    let pulled = workdir();
+    let run_in = pulled.path().join("cwd");
+    fs::create_dir_all(&run_in).unwrap();
+    ok(oras_in(&run_in).args(["pull", &reference, "-T"]));
+    let got = pulled.path().join("d");
+    assert_eq!(
+        fs::read_to_string(got.join(format!("{long}/{long}/{long}.txt"))).unwrap(),
+        "deep\n"
+    );
+    assert_eq!(
+        fs::read_link(got.join("long-link")).unwrap(),
+        Path::new(&link_text)
+    );
+    assert_eq!(fs::read_to_string(got.join("long-link")).unwrap(), "deep\n");
+}

@@ -130,9 +130,7 @@ impl<W: Write> Packer<'_, W> {
         if kind.is_dir() {
             header.set_entry_type(EntryType::Directory);
             header.set_size(0);
-            self.builder
-                .append_data(&mut header, name, io::empty())
-                .map_err(io_err)?;
+            append(self.builder, header, name, None, io::empty()).map_err(io_err)?;
             let mut children: Vec<OsString> = fs::read_dir(path)
                 .map_err(io_err)?
                 .map(|e| e.map(|e| e.file_name()))
@@ -160,9 +158,7 @@ impl<W: Write> Packer<'_, W> {
                 inner: BufReader::with_capacity(1 << 20, file),
                 remaining: meta.len(),
             };
-            self.builder
-                .append_data(&mut header, name, reader)
-                .map_err(io_err)?;
+            append(self.builder, header, name, None, reader).map_err(io_err)?;
         } else if kind.is_symlink() {
             let target = fs::read_link(path).map_err(io_err)?;
             let parent = &rel[..rel.len() - 1];
@@ -179,9 +175,13 @@ impl<W: Write> Packer<'_, W> {
             }
             header.set_entry_type(EntryType::Symlink);
             header.set_size(0);
-            self.builder
-                .append_link(&mut header, name, &target)
-                .map_err(io_err)?;
+            let target = target.to_str().ok_or_else(|| {
+                Error::invalid(format!(
+                    "{}: link target is not valid UTF-8",
+                    path.display()
+                ))
+            })?;
+            append(self.builder, header, name, Some(target), io::empty()).map_err(io_err)?;
         } else {
             return Err(Error::invalid(format!(
                 "{}: unsupported file type (device, FIFO or socket) in a pushed directory",
@@ -190,6 +190,72 @@ impl<W: Write> Packer<'_, W> {
         }
         Ok(())
     }
+}
+
+/// Appends one entry named `name` (and linking to `link`). Names are written as given, like Go's
+/// `archive/tar`: the title may be absolute or start with `..` (`--disable-path-validation`,
+/// `oras push ref ../dir`), which the `tar` crate's path setters refuse. Names or link targets
+/// longer than the 100-byte header fields get a GNU long-name entry first, which every tar
+/// reader (GNU tar, Go, the `tar` crate) understands.
+fn append<W: Write>(
+    builder: &mut tar::Builder<W>,
+    mut header: tar::Header,
+    name: &str,
+    link: Option<&str>,
+    data: impl Read,
+) -> io::Result<()> {
+    fn field(
+        builder: &mut tar::Builder<impl Write>,
+        slot: &mut [u8; 100],
+        value: &[u8],
+        kind: EntryType,
+    ) -> io::Result<()> {
+        if value.contains(&0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a path in the archive contains a NUL byte",
+            ));
+        }
+        if value.len() > slot.len() {
+            let mut long = tar::Header::new_gnu();
+            let marker = b"././@LongLink";
+            long.as_old_mut().name[..marker.len()].copy_from_slice(marker);
+            long.set_mode(0o644);
+            long.set_uid(0);
+            long.set_gid(0);
+            long.set_mtime(0);
+            long.set_size(value.len() as u64 + 1);
+            long.set_entry_type(kind);
+            long.set_cksum();
+            let mut data = value.to_vec();
+            data.push(0);
+            builder.append(&long, data.as_slice())?;
+        }
+        let n = value.len().min(slot.len());
+        slot.fill(0);
+        slot[..n].copy_from_slice(&value[..n]);
+        Ok(())
+    }
+    let mut name_slot = [0u8; 100];
+    field(
+        builder,
+        &mut name_slot,
+        name.as_bytes(),
+        EntryType::GNULongName,
+    )?;
+    header.as_old_mut().name = name_slot;
+    if let Some(link) = link {
+        let mut link_slot = [0u8; 100];
+        field(
+            builder,
+            &mut link_slot,
+            link.as_bytes(),
+            EntryType::GNULongLink,
+        )?;
+        header.as_old_mut().linkname = link_slot;
+    }
+    header.set_cksum();
+    builder.append(&header, data)
 }
 
 /// Whether `target`, a symlink's text, stays inside the root when read from the directory
