@@ -1019,3 +1019,96 @@ fn directory_long_names_and_a_title_outside_the_working_directory() {
     );
     assert_eq!(fs::read_to_string(got.join("long-link")).unwrap(), "deep\n");
 }
+
+#[test]
+fn big_directory_streams_with_bounded_memory() {
+    // A 96 MiB file inside a directory: packing, uploading, downloading and unpacking all
+    // stream, so neither process may come near holding it (or its tar) in memory.
+    let mib: u64 = 96;
+    let limit_kib = 64 * 1024;
+    let registry = Registry::start();
+    let work = workdir();
+    {
+        fs::create_dir_all(work.path().join("big")).unwrap();
+        let mut file =
+            std::io::BufWriter::new(fs::File::create(work.path().join("big/data.bin")).unwrap());
+        let mut chunk = vec![0u8; 1 << 20];
+        for i in 0..mib {
+            chunk[..8].copy_from_slice(&i.to_le_bytes());
+            file.write_all(&chunk).unwrap();
+        }
+        file.flush().unwrap();
+    }
+    let reference = registry.reference("dirs/big:v1");
+    let mut push = oras_std();
+    push.current_dir(work.path())
+        .args(["push", &reference, "big"]);
+    let (code, push_rss) = run_measuring_rss(&mut push, &work.path().join("push"));
+    assert_eq!(
+        code,
+        0,
+        "push failed: {}",
+        fs::read_to_string(work.path().join("push.stderr")).unwrap_or_default()
+    );
+    let mut pull = oras_std();
+    pull.current_dir(work.path())
+        .args(["pull", &reference, "-o", "out"]);
+    let (code, pull_rss) = run_measuring_rss(&mut pull, &work.path().join("pull"));
+    assert_eq!(
+        code,
+        0,
+        "pull failed: {}",
+        fs::read_to_string(work.path().join("pull.stderr")).unwrap_or_default()
+    );
+    eprintln!("{mib} MiB directory: peak RSS push {push_rss} KiB, pull {pull_rss} KiB");
+    let pulled = work.path().join("out/big/data.bin");
+    assert_eq!(fs::metadata(&pulled).unwrap().len(), mib << 20);
+    {
+        let mut file = fs::File::open(&pulled).unwrap();
+        let mut buf = vec![0u8; 1 << 20];
+        for i in 0..mib {
+            file.read_exact(&mut buf).unwrap();
+            assert_eq!(&buf[..8], &i.to_le_bytes(), "chunk {i} misplaced");
+        }
+    }
+    assert!(push_rss < limit_kib, "push peak RSS {push_rss} KiB");
+    assert!(pull_rss < limit_kib, "pull peak RSS {pull_rss} KiB");
+}
+
+/// Runs a command to completion and returns (exit status, peak RSS in KiB) from `wait4`.
+// The child is reaped by `wait4`, which std's `Child` cannot see.
+#[allow(clippy::zombie_processes)]
+fn run_measuring_rss(cmd: &mut std::process::Command, log: &Path) -> (i32, u64) {
+    let stdout = fs::File::create(log.with_extension("stdout")).unwrap();
+    let stderr = fs::File::create(log.with_extension("stderr")).unwrap();
+    let child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let mut status = 0;
+    // SAFETY: rusage is plain old data; wait4 only writes into the two out-pointers.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r == pid {
+            break;
+        }
+        assert_eq!(r, 0, "wait4 failed");
+        if std::time::Instant::now() > deadline {
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+            panic!("oras did not finish in time");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, usage.ru_maxrss as u64)
+}
