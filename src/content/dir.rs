@@ -398,7 +398,7 @@ pub fn unpack_into_place(
     ex.check_symlinks()?;
     match existing_kind(target)? {
         None => {
-            ex.apply_dir_attributes(tmp.path())?;
+            ex.apply_dir_attributes(tmp.path(), true)?;
             fs::rename(tmp.path(), target).map_err(|e| Error::io(target, e))?;
             // Renamed: nothing left for the guard to remove.
             let _ = tmp.keep();
@@ -410,7 +410,7 @@ pub fn unpack_into_place(
         }
         Some(Existing::Dir) => {
             merge(tmp.path(), target)?;
-            ex.apply_dir_attributes(target)?;
+            ex.apply_dir_attributes(target, false)?;
         }
         Some(Existing::Other) => {
             return Err(Error::invalid(format!(
@@ -888,8 +888,8 @@ impl<'a> Extractor<'a> {
     }
 
     /// Gives the directories their modes and mtimes, deepest first, below `base` (the temp
-    /// directory before the rename, or the existing target after a merge).
-    fn apply_dir_attributes(&self, base: &Path) -> Result<()> {
+    /// directory before the rename, `fresh`, or the existing target after a merge).
+    fn apply_dir_attributes(&self, base: &Path, fresh: bool) -> Result<()> {
         let root_listed = self.dirs.iter().any(|d| d.rel.as_os_str().is_empty());
         let mut dirs: Vec<&DirAttrs> = self.dirs.iter().collect();
         dirs.sort_by_key(|d| std::cmp::Reverse(d.rel.components().count()));
@@ -914,7 +914,7 @@ impl<'a> Extractor<'a> {
                 let _ = dir.set_modified(to_system_time(mtime));
             }
         }
-        if !root_listed {
+        if fresh && !root_listed {
             // tempfile makes private directories; an unlisted root gets the default mode.
             let mode = 0o777 & !self.umask;
             fs::set_permissions(base, fs::Permissions::from_mode(mode))
@@ -954,5 +954,56 @@ mod tests {
         assert!(!lexically_inside(&parent, Path::new("../../b")));
         assert!(!lexically_inside(&parent, Path::new("/etc/passwd")));
         assert!(!lexically_inside(&[], Path::new("..")));
+    }
+
+    #[test]
+    fn pack_is_reproducible_and_unpacks_to_the_same_tree() {
+        let src = tempfile::tempdir().unwrap();
+        let dir = src.path().join("d");
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        fs::write(dir.join("sub/f"), b"hello").unwrap();
+        std::os::unix::fs::symlink("sub/f", dir.join("l")).unwrap();
+        let opts = DirPackOptions { mtime: Some(42) };
+        let first = pack_dir(&dir, "d", &opts).unwrap();
+        let file = fs::File::options()
+            .write(true)
+            .open(dir.join("sub/f"))
+            .unwrap();
+        file.set_modified(to_system_time(1_000_000)).unwrap();
+        let second = pack_dir(&dir, "d", &opts).unwrap();
+        assert_eq!(first.digest, second.digest);
+        assert_eq!(first.tar_digest, second.tar_digest);
+        assert_eq!(first.size, fs::metadata(&first.path).unwrap().len());
+        let unreproducible = pack_dir(&dir, "d", &DirPackOptions::default()).unwrap();
+        assert_ne!(first.digest, unreproducible.digest);
+
+        let out = tempfile::tempdir().unwrap();
+        let target = out.path().join("d");
+        unpack_into_place(
+            &first.path,
+            "d",
+            Some(&first.tar_digest),
+            &target,
+            &UnpackOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(fs::read(target.join("sub/f")).unwrap(), b"hello");
+        assert_eq!(fs::read_link(target.join("l")).unwrap(), Path::new("sub/f"));
+        assert_eq!(fs::metadata(target.join("sub/f")).unwrap().mtime(), 42);
+
+        // A wrong content digest leaves nothing under the final name.
+        let again = out.path().join("again");
+        let err = unpack_into_place(
+            &first.path,
+            "d",
+            Some(&Digest::sha256_of(b"other")),
+            &again,
+            &UnpackOptions::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::ContentDigestMismatch { .. }), "{err}");
+        assert!(!again.exists());
+        let names: Vec<_> = fs::read_dir(out.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "temp directory left behind");
     }
 }
