@@ -117,6 +117,18 @@ enum Entry<'a> {
     Hardlink(&'a str, &'a str),
     CharDevice(&'a str),
     Fifo(&'a str),
+    /// A PAX extended header whose `path` record renames the next entry.
+    PaxPath(&'a str),
+}
+
+/// One PAX record, `"<len> <key>=<value>\n"`, where `<len>` counts the whole record.
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut len = body.len() + 1;
+    while format!("{len}{body}").len() != len {
+        len += 1;
+    }
+    format!("{len}{body}").into_bytes()
 }
 
 /// Writes `bytes` into a header field, as a hostile producer would (no validation).
@@ -134,7 +146,14 @@ fn build_tar(entries: &[Entry<'_>]) -> Vec<u8> {
         header.set_mtime(1_600_000_000);
         header.set_uid(0);
         header.set_gid(0);
+        let pax;
         let (name, data): (&str, &[u8]) = match entry {
+            Entry::PaxPath(path) => {
+                header.set_entry_type(tar::EntryType::XHeader);
+                header.set_mode(0o644);
+                pax = pax_record("path", path);
+                ("PaxHeaders/entry", &pax)
+            }
             Entry::Dir(name, mode) => {
                 header.set_entry_type(tar::EntryType::Directory);
                 header.set_mode(*mode);
@@ -956,6 +975,43 @@ fn hostile_device_files_and_fifos_are_refused() {
         assert!(stderr.contains(words), "{tag}: {stderr}");
         assert_nothing_left(&work.path().join("out"), "t");
     }
+}
+
+#[test]
+fn hostile_pax_path_override_is_checked() {
+    // The name in the ustar header looks harmless; the PAX record that replaces it does not.
+    let registry = Registry::start();
+    let work = workdir();
+    push_hostile(
+        &registry,
+        "pax",
+        &[
+            Entry::Dir("t", 0o755),
+            Entry::PaxPath("t/../../pax-escape"),
+            Entry::File("t/innocent", 0o644, b"escaped\n"),
+        ],
+    );
+    let stderr = pull_fails(&registry, work.path(), "pax");
+    assert!(stderr.contains("t/../../pax-escape"), "{stderr}");
+    assert_nothing_left(&work.path().join("out"), "t");
+    assert!(!work.path().join("pax-escape").exists());
+}
+
+#[test]
+fn hostile_truncated_archive_leaves_nothing() {
+    let registry = Registry::start();
+    let work = workdir();
+    let tar = build_tar(&[
+        Entry::Dir("t", 0o755),
+        Entry::File("t/a", 0o644, &[7u8; 64 << 10]),
+        Entry::File("t/b", 0o644, b"b\n"),
+    ]);
+    let gz = gzip(&tar);
+    let cut = &gz[..gz.len() / 2];
+    push_dir_layer(&registry, "hostile", "cut", "t", cut, &sha256_digest(&tar));
+    let stderr = pull_fails(&registry, work.path(), "cut");
+    assert!(stderr.contains("invalid archive"), "{stderr}");
+    assert_nothing_left(&work.path().join("out"), "t");
 }
 
 // ---------------------------------------------------------------------------------------------

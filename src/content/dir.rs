@@ -443,6 +443,16 @@ fn existing_kind(path: &Path) -> Result<Option<Existing>> {
 /// directories both sides have; files and symlinks replace files and symlinks (rename never
 /// follows the link it replaces). Directories of `dst` that are symlinks are never entered.
 fn merge(src: &Path, dst: &Path) -> Result<()> {
+    // A directory a previous pull made read-only (mode from the archive) must take entries
+    // now; the modes are applied again once the merge is done.
+    let meta = fs::symlink_metadata(dst).map_err(|e| Error::io(dst, e))?;
+    if meta.mode() & 0o300 != 0o300 {
+        fs::set_permissions(
+            dst,
+            fs::Permissions::from_mode(meta.mode() & 0o7777 | 0o300),
+        )
+        .map_err(|e| Error::io(dst, e))?;
+    }
     let mut names: Vec<OsString> = fs::read_dir(src)
         .and_then(|it| it.map(|e| e.map(|e| e.file_name())).collect())
         .map_err(|e| Error::io(src, e))?;
