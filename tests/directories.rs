@@ -571,6 +571,25 @@ fn directory_pull_refuses_a_symlink_in_place_of_the_target() {
 }
 
 #[test]
+fn directory_merge_never_enters_a_symlink_of_the_existing_directory() {
+    let registry = Registry::start();
+    let work = workdir();
+    make_tree(work.path());
+    let reference = registry.reference("dirs/merge:v1");
+    ok(oras_in(work.path()).args(["push", &reference, "tree"]));
+    let victim = workdir();
+    fs::create_dir_all(work.path().join("out/tree")).unwrap();
+    std::os::unix::fs::symlink(victim.path(), work.path().join("out/tree/sub")).unwrap();
+
+    let stderr = fails(oras_in(work.path()).args(["pull", &reference, "-o", "out"]));
+    assert!(stderr.contains("not a directory"), "{stderr}");
+    assert!(
+        list_files(victim.path()).is_empty(),
+        "wrote through the link"
+    );
+}
+
+#[test]
 fn directory_blob_is_verified_before_anything_is_extracted() {
     let registry = Registry::start();
     let work = workdir();

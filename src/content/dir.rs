@@ -398,8 +398,14 @@ pub fn unpack_into_place(
     ex.check_symlinks()?;
     match existing_kind(target)? {
         None => {
-            ex.apply_dir_attributes(tmp.path(), true)?;
-            fs::rename(tmp.path(), target).map_err(|e| Error::io(target, e))?;
+            let placed = ex
+                .apply_dir_attributes(tmp.path(), true)
+                .and_then(|()| fs::rename(tmp.path(), target).map_err(|e| Error::io(target, e)));
+            if let Err(e) = placed {
+                // Read-only directories from the archive would stop the guard's removal.
+                make_removable(tmp.path());
+                return Err(e);
+            }
             // Renamed: nothing left for the guard to remove.
             let _ = tmp.keep();
         }
@@ -931,6 +937,20 @@ impl<'a> Extractor<'a> {
                 .map_err(|e| Error::io(base, e))?;
         }
         Ok(())
+    }
+}
+
+/// Gives every directory below `dir` owner rwx again, best effort, so it can be removed.
+fn make_removable(dir: &Path) {
+    if let Ok(meta) = fs::symlink_metadata(dir)
+        && meta.is_dir()
+    {
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        if let Ok(entries) = fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                make_removable(&entry.path());
+            }
+        }
     }
 }
 
