@@ -587,6 +587,12 @@ fn directory_merge_never_enters_a_symlink_of_the_existing_directory() {
         list_files(victim.path()).is_empty(),
         "wrote through the link"
     );
+    // The conflict is found before anything moves: the existing directory is as it was.
+    let names: Vec<String> = fs::read_dir(work.path().join("out/tree"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["sub"]);
 }
 
 #[test]

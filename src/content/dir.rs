@@ -448,16 +448,25 @@ fn existing_kind(path: &Path) -> Result<Option<Existing>> {
 /// Moves every entry of `src` into the existing real directory `dst`, descending into
 /// directories both sides have; files and symlinks replace files and symlinks (rename never
 /// follows the link it replaces). Directories of `dst` that are symlinks are never entered.
+/// A dry run over the whole tree comes first, so a conflict (a directory against a file or a
+/// symlink) is found before anything moves.
 fn merge(src: &Path, dst: &Path) -> Result<()> {
-    // A directory a previous pull made read-only (mode from the archive) must take entries
-    // now; the modes are applied again once the merge is done.
-    let meta = fs::symlink_metadata(dst).map_err(|e| Error::io(dst, e))?;
-    if meta.mode() & 0o300 != 0o300 {
-        fs::set_permissions(
-            dst,
-            fs::Permissions::from_mode(meta.mode() & 0o7777 | 0o300),
-        )
-        .map_err(|e| Error::io(dst, e))?;
+    merge_walk(src, dst, true)?;
+    merge_walk(src, dst, false)
+}
+
+fn merge_walk(src: &Path, dst: &Path, dry_run: bool) -> Result<()> {
+    if !dry_run {
+        // A directory a previous pull made read-only (mode from the archive) must take
+        // entries now; the modes are applied again once the merge is done.
+        let meta = fs::symlink_metadata(dst).map_err(|e| Error::io(dst, e))?;
+        if meta.mode() & 0o300 != 0o300 {
+            fs::set_permissions(
+                dst,
+                fs::Permissions::from_mode(meta.mode() & 0o7777 | 0o300),
+            )
+            .map_err(|e| Error::io(dst, e))?;
+        }
     }
     let mut names: Vec<OsString> = fs::read_dir(src)
         .and_then(|it| it.map(|e| e.map(|e| e.file_name())).collect())
@@ -469,9 +478,12 @@ fn merge(src: &Path, dst: &Path) -> Result<()> {
             .map_err(|e| Error::io(&s, e))?
             .is_dir();
         match (s_is_dir, existing_kind(&d)?) {
-            (_, None) => fs::rename(&s, &d).map_err(|e| Error::io(&d, e))?,
-            (true, Some(Existing::Dir)) => merge(&s, &d)?,
-            (false, Some(Existing::Other)) => fs::rename(&s, &d).map_err(|e| Error::io(&d, e))?,
+            (_, None) | (false, Some(Existing::Other)) => {
+                if !dry_run {
+                    fs::rename(&s, &d).map_err(|e| Error::io(&d, e))?;
+                }
+            }
+            (true, Some(Existing::Dir)) => merge_walk(&s, &d, dry_run)?,
             (true, Some(Existing::Other)) => {
                 return Err(Error::invalid(format!(
                     "{}: exists and is not a directory",
