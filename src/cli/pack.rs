@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use oras_rs::Error;
-use oras_rs::content::file::FileStore;
+use oras_rs::content::dir::DirPackOptions;
+use oras_rs::content::file::{FileStore, WritePolicy, default_layer_media_type};
 use oras_rs::oci::{self, Annotations, Descriptor, media_type};
 
 use crate::output::StatusPrinter;
@@ -62,10 +64,7 @@ pub async fn add_files(
         if Path::new(path).is_absolute() && !disable_path_validation {
             absolute.push(path.to_string());
         }
-        planned.push((
-            path.to_string(),
-            ty.unwrap_or(media_type::LAYER_TAR).to_string(),
-        ));
+        planned.push((path.to_string(), ty.map(str::to_string)));
     }
     if !absolute.is_empty() {
         bail!(Error::invalid(format!(
@@ -86,6 +85,7 @@ pub async fn add_files(
         }
         status.line(&format!("Preparing {name}"));
         let abs = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+        let ty = ty.as_deref().unwrap_or(default_layer_media_type(&abs));
         let mut desc = files.add(Some(&name), ty, &abs).await?;
         if let Some(extra) = extra {
             desc.annotations.get_or_insert_default().extend(extra);
@@ -94,6 +94,24 @@ pub async fn add_files(
     }
 
     Ok(layers)
+}
+
+/// The `created` time of a new manifest and the store that reads the user's files: both follow
+/// `SOURCE_DATE_EPOCH` when it is set, so a push is reproducible (directories are packed with
+/// every mtime set to that epoch).
+pub fn source_files() -> Result<(time::OffsetDateTime, Arc<FileStore>)> {
+    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let created = oci::created_time(
+        source_date_epoch.as_deref(),
+        time::OffsetDateTime::now_utc(),
+    )?;
+    let pack = DirPackOptions {
+        mtime: source_date_epoch
+            .filter(|v| !v.is_empty())
+            .map(|_| u64::try_from(created.unix_timestamp()).unwrap_or(0)),
+    };
+    let files = FileStore::new(".", WritePolicy::default()).with_pack_options(pack);
+    Ok((created, Arc::new(files)))
 }
 
 /// Hashes the `--config <path>[:<type>]` file into `files`; its descriptor carries the `$config`

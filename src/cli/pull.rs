@@ -65,12 +65,28 @@ pub struct PullArgs {
     /// Pull layers of every media type (oras 0.x compatible; the default)
     #[arg(short = 'a', long)]
     allow_all: bool,
+
+    /// Keep the permission bits stored in pulled directories (setuid/setgid excepted) instead of masking them by the umask
+    #[arg(long)]
+    preserve_permissions: bool,
 }
 
 impl PullArgs {
     /// Shared flags, for logging set-up.
     pub fn common(&self) -> &CommonArgs {
         &self.common
+    }
+}
+
+/// `ORAS_MAX_UNPACK_SIZE`: the cap (bytes) on the decompressed size of one pulled directory.
+fn unpack_limit_from_env() -> Result<Option<u64>> {
+    match std::env::var("ORAS_MAX_UNPACK_SIZE") {
+        Ok(v) if !v.is_empty() => Ok(Some(v.parse().map_err(|_| {
+            Error::invalid(format!(
+                "invalid ORAS_MAX_UNPACK_SIZE value {v:?}: expected a number of bytes"
+            ))
+        })?)),
+        _ => Ok(None),
     }
 }
 
@@ -115,6 +131,8 @@ pub async fn run(args: PullArgs) -> Result<()> {
         WritePolicy {
             keep_old_files: args.keep_old_files,
             allow_path_traversal: args.allow_path_traversal,
+            preserve_permissions: args.preserve_permissions,
+            unpack_limit: unpack_limit_from_env()?,
         },
     );
     // Refuse a title leading outside the output directory before writing anything.

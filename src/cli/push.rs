@@ -7,7 +7,6 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
 use oras_rs::content::ReadOnlyTarget;
-use oras_rs::content::file::{FileStore, WritePolicy};
 use oras_rs::content::memory::MemoryStore;
 use oras_rs::content::union::Union;
 use oras_rs::copy::{CopyOptions, copy_root};
@@ -110,7 +109,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         format == OutputFormat::Text,
         args.common.verbose(),
     ));
-    let files = Arc::new(FileStore::new(".", WritePolicy::default()));
+    let (created, files) = pack::source_files()?;
 
     let layers = pack::add_files(
         &files,
@@ -126,11 +125,6 @@ pub async fn run(args: PushArgs) -> Result<()> {
         None => None,
     };
 
-    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let created = oci::created_time(
-        source_date_epoch.as_deref(),
-        time::OffsetDateTime::now_utc(),
-    )?;
     let packed = oci::pack_manifest(&PackOptions {
         image_spec,
         artifact_type: args.artifact_type.clone(),
