@@ -813,3 +813,157 @@ fn attach_annotations_only_with_a_config_file() {
         )])
     );
 }
+
+#[test]
+fn attach_and_discover_select_a_platform_of_an_index() {
+    use common::layout::{push_index, push_platform_image};
+    let registry = Registry::start();
+    let amd = push_platform_image(
+        &registry,
+        "multi/app",
+        "amd64",
+        "linux",
+        "amd64",
+        "app.txt",
+        b"amd64\n",
+    );
+    let arm = push_platform_image(
+        &registry,
+        "multi/app",
+        "arm64",
+        "linux",
+        "arm64",
+        "app.txt",
+        b"arm64\n",
+    );
+    let index = push_index(
+        &registry,
+        "multi/app",
+        "v1",
+        &[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")],
+    );
+    let tagged = registry.reference("multi/app:v1");
+    let sbom = attach_json(&[
+        "--artifact-type",
+        SBOM,
+        "--platform",
+        "linux/arm64",
+        &tagged,
+        "sbom.json",
+    ]);
+    // The referrer's subject is the arm64 manifest, not the index.
+    let (_, _, body) = registry.get_manifest("multi/app", &digest_of(&sbom));
+    let manifest: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(manifest["subject"]["digest"], json!(arm.digest));
+    // The tag-schema index exists for arm64 only.
+    let (status, _, _) = registry.get_manifest("multi/app", &tag_of(&arm.digest));
+    assert_eq!(status, 200);
+    let (status, _, _) = registry.get_manifest("multi/app", &tag_of(&index.digest));
+    assert_eq!(status, 404);
+
+    let doc = discover_json(&["--platform", "linux/arm64", &tagged]);
+    assert_eq!(doc["digest"], json!(arm.digest));
+    assert_eq!(doc["referrers"][0]["digest"], sbom["digest"]);
+    let doc = discover_json(&["--platform", "linux/amd64", &tagged]);
+    assert_eq!(doc["digest"], json!(amd.digest));
+    assert_eq!(doc["referrers"], json!([]));
+
+    // --platform and --config cannot go together (oras's rule).
+    let dir = workdir();
+    write_file(dir.path(), "config.json", "{}");
+    let out = oras()
+        .current_dir(dir.path())
+        .args([
+            "attach",
+            "--artifact-type",
+            SBOM,
+            "--platform",
+            "linux/arm64",
+            "--config",
+            "config.json",
+            &tagged,
+            "-a",
+            "k=v",
+        ])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("--config and --platform"), "{stderr}");
+}
+
+#[test]
+fn attach_and_discover_on_an_oci_layout() {
+    let dir = workdir();
+    write_file(dir.path(), "subject.txt", "the subject\n");
+    let layout = dir.path().join("layout");
+    let layout_ref = format!("{}:v1", layout.display());
+    let out = oras()
+        .current_dir(dir.path())
+        .args([
+            "push",
+            "--oci-layout",
+            &layout_ref,
+            "subject.txt",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let subject: Value = serde_json::from_str(&assert_success(&out)).unwrap();
+    let sbom = attach_json(&[
+        "--oci-layout",
+        "--artifact-type",
+        SBOM,
+        &layout_ref,
+        "sbom.json",
+    ]);
+    // The referrer's manifest is stored in the layout with the subject it names.
+    let blob = common::layout::layout_blob(&layout, sbom["digest"].as_str().unwrap())
+        .expect("the referrer manifest is in the layout");
+    let manifest: Value = serde_json::from_slice(&blob).unwrap();
+    assert_eq!(manifest["subject"]["digest"], subject["digest"]);
+    let doc = discover_json(&["--oci-layout", &layout_ref]);
+    assert_eq!(doc["digest"], subject["digest"]);
+    assert_eq!(doc["referrers"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["referrers"][0]["digest"], sbom["digest"]);
+    assert_eq!(doc["referrers"][0]["artifactType"], json!(SBOM));
+}
+
+#[test]
+fn cp_recursive_to_distribution_spec_forces_the_tag_schema() {
+    let from = Registry::start();
+    let to = ApiRegistry::start();
+    let src_ref = from.reference("app/img:v1");
+    let subject = push_subject(&src_ref);
+    let sbom = attach_json(&["--artifact-type", SBOM, &src_ref, "sbom.json"]);
+    let dst_ref = to.reference("app/img:v1");
+    let out = oras()
+        .args([
+            "cp",
+            "-r",
+            "--to-distribution-spec",
+            "v1.1-referrers-tag",
+            &src_ref,
+            &dst_ref,
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    // Although the destination has the Referrers API, the index was written under the tag.
+    let (status, content_type, body) =
+        to.get(&format!("/v2/app/img/manifests/{}", tag_of(&subject)));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(content_type, OCI_INDEX);
+    let index: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(index["manifests"][0]["digest"], sbom["digest"]);
+    // A bad value is refused with oras's words.
+    let out = oras()
+        .args(["cp", "--from-distribution-spec", "v2", &src_ref, &dst_ref])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(
+        stderr.contains("unknown distribution specification flag: v2"),
+        "{stderr}"
+    );
+}

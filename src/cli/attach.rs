@@ -12,11 +12,12 @@ use oras_rs::Error;
 use oras_rs::content::ReadOnlyTarget;
 use oras_rs::content::memory::MemoryStore;
 use oras_rs::content::union::Union;
+use oras_rs::copy::platform::resolve_platform;
 use oras_rs::copy::{CopyOptions, copy_root};
 use oras_rs::oci::{self, ImageSpec, PackOptions};
 use oras_rs::referrers::DistributionSpec;
 
-use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
+use super::options::{CommonArgs, FormatArgs, OutputFormat, PlatformArgs, TargetArgs};
 use super::pack;
 use crate::output::{self, StatusPrinter, model};
 
@@ -70,9 +71,8 @@ pub struct AttachArgs {
     #[arg(long, value_name = "SPEC")]
     distribution_spec: Option<String>,
 
-    /// Request platform in the form of `os[/arch][/variant][:os_version]`
-    #[arg(long, value_name = "PLATFORM")]
-    platform: Option<String>,
+    #[command(flatten)]
+    platform: PlatformArgs,
 
     /// Concurrency level
     #[arg(long, default_value_t = 5)]
@@ -94,14 +94,9 @@ pub async fn run(args: AttachArgs) -> Result<()> {
         .as_deref()
         .map(str::parse::<DistributionSpec>)
         .transpose()?;
-    if args.platform.is_some() {
-        if args.config.is_some() {
-            bail!("--config and --platform cannot both be provided");
-        }
-        bail!(Error::invalid_with_hint(
-            "--platform is not supported by oras attach in oras-rs yet",
-            "Attach to the platform's manifest by digest instead: <name>@<digest>."
-        ));
+    let platform = args.platform.parse()?;
+    if platform.is_some() && args.config.is_some() {
+        bail!("--config and --platform cannot both be provided");
     }
     let annotations = pack::load_annotations(&args.annotations, args.annotation_file.as_deref())?;
     let pack::AnnotationSet {
@@ -127,8 +122,7 @@ pub async fn run(args: AttachArgs) -> Result<()> {
     if let Some(spec) = spec {
         target.force_referrers(spec);
     }
-    let subject = target
-        .resolve(&subject_ref)
+    let subject = resolve_platform(target, &subject_ref, platform.as_ref())
         .await
         .with_context(|| format!("resolving the subject {}", args.reference))?;
     let subject = oci::Descriptor::new(subject.media_type, subject.digest, subject.size);

@@ -7,8 +7,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
+use oras_rs::content::ReadOnlyTarget;
 use oras_rs::copy::{CopyOptions, copy_referrers, copy_root, platform::select_platform};
 use oras_rs::digest::Digest;
+use oras_rs::referrers::DistributionSpec;
 
 use super::options::{CommonArgs, FromTargetArgs, PlatformArgs, TargetArgs, ToTargetArgs};
 use crate::output::{self, StatusPrinter};
@@ -40,6 +42,16 @@ pub struct CpArgs {
     #[arg(long, default_value_t = 3)]
     concurrency: usize,
 
+    /// [Preview] Set OCI distribution spec version and API option for source. Options:
+    /// v1.1-referrers-api, v1.1-referrers-tag
+    #[arg(long, value_name = "SPEC")]
+    from_distribution_spec: Option<String>,
+
+    /// [Preview] Set OCI distribution spec version and API option for target. Options:
+    /// v1.1-referrers-api, v1.1-referrers-tag
+    #[arg(long, value_name = "SPEC")]
+    to_distribution_spec: Option<String>,
+
     // Last: their help headings would otherwise apply to the options after them.
     #[command(flatten)]
     from: FromTargetArgs,
@@ -67,6 +79,17 @@ pub async fn run(args: CpArgs) -> Result<()> {
         ));
     };
     let (dst, extra_tags) = to.open_with_tags(&args.destination)?;
+    for (spec, target) in [
+        (&args.from_distribution_spec, &*src.target),
+        (
+            &args.to_distribution_spec,
+            &*dst.target as &dyn ReadOnlyTarget,
+        ),
+    ] {
+        if let Some(spec) = spec {
+            target.force_referrers(spec.parse::<DistributionSpec>()?);
+        }
+    }
     let dst_raw = args.destination.split(',').next().unwrap_or_default();
 
     // Blobs move between repositories of one registry by mounting, as oras does.

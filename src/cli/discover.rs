@@ -4,11 +4,12 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
+use oras_rs::copy::platform::resolve_platform;
 use oras_rs::oci::{self, Descriptor};
 use oras_rs::referrers::{self, DistributionSpec, ReferrerNode};
 use serde::Serialize;
 
-use super::options::{CommonArgs, TargetArgs};
+use super::options::{CommonArgs, PlatformArgs, TargetArgs};
 use crate::output::{self, model};
 
 /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
@@ -51,9 +52,8 @@ pub struct DiscoverArgs {
     #[arg(long, value_name = "SPEC")]
     distribution_spec: Option<String>,
 
-    /// Request platform in the form of `os[/arch][/variant][:os_version]`
-    #[arg(long, value_name = "PLATFORM")]
-    platform: Option<String>,
+    #[command(flatten)]
+    platform: PlatformArgs,
 }
 
 impl DiscoverArgs {
@@ -114,12 +114,7 @@ pub async fn run(args: DiscoverArgs) -> Result<()> {
     if args.depth == Some(0) {
         bail!("depth value should be at least 1");
     }
-    if args.platform.is_some() {
-        bail!(Error::invalid_with_hint(
-            "--platform is not supported by oras discover in oras-rs yet",
-            "Discover the platform's manifest by digest instead: <name>@<digest>."
-        ));
-    }
+    let platform = args.platform.parse()?;
     let spec = args
         .distribution_spec
         .as_deref()
@@ -137,8 +132,7 @@ pub async fn run(args: DiscoverArgs) -> Result<()> {
     if let Some(spec) = spec {
         target.force_referrers(spec);
     }
-    let resolved = target
-        .resolve(&reference)
+    let resolved = resolve_platform(target, &reference, platform.as_ref())
         .await
         .with_context(|| format!("resolving {}", args.reference))?;
     let subject = Descriptor::new(resolved.media_type, resolved.digest, resolved.size);

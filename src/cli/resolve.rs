@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
-use oras_rs::copy::platform::select_platform;
+use oras_rs::copy::platform::resolve_platform;
 
 use super::options::{CommonArgs, PlatformArgs, TargetArgs};
 use crate::output;
@@ -49,16 +49,9 @@ pub async fn run(args: ResolveArgs) -> Result<()> {
             "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras resolve -h\" for more options and examples"
         ));
     };
-    let desc = match &platform {
-        None => source.target.resolve(&reference).await,
-        Some(p) => match source.target.fetch_reference(&reference).await {
-            Ok((root, bytes)) => select_platform(&*source.target, &root, bytes, p)
-                .await
-                .map(|(desc, _)| desc),
-            Err(e) => Err(e),
-        },
-    }
-    .context("failed to resolve digest")?;
+    let desc = resolve_platform(&*source.target, &reference, platform.as_ref())
+        .await
+        .context("failed to resolve digest")?;
     if args.full_reference {
         output::println_ignore_pipe(&format!("{}@{}", source.name, desc.digest));
     } else {

@@ -94,6 +94,23 @@ pub fn matches(got: &Platform, want: &Platform) -> bool {
 /// From the manifest `root` (whose bytes are `bytes`), the manifest of platform `want`: the
 /// first matching entry of an index, or `root` itself when it is an image manifest whose config
 /// says it is of that platform. Returns the chosen descriptor and its bytes.
+/// Resolves `reference` in `target`; with `want`, to the manifest of that platform (chosen from an
+/// index, or a single manifest whose config matches).
+pub async fn resolve_platform(
+    target: &dyn ReadOnlyTarget,
+    reference: &str,
+    want: Option<&Platform>,
+) -> Result<Descriptor> {
+    match want {
+        None => target.resolve(reference).await,
+        Some(p) => {
+            let (root, bytes) = target.fetch_reference(reference).await?;
+            Ok(select_platform(target, &root, bytes, p).await?.0)
+        }
+    }
+}
+
+/// Picks the manifest for `want` below `root`.
 pub async fn select_platform(
     src: &dyn ReadOnlyTarget,
     root: &Descriptor,
