@@ -69,6 +69,42 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
+    /// A directory layer holds an entry that would escape or subvert the extraction.
+    #[error("{title}: refusing archive entry {entry:?}: {reason}")]
+    UnsafeArchiveEntry {
+        /// The layer's title (the directory being pulled).
+        title: String,
+        /// The entry's name in the archive.
+        entry: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A directory layer decompresses to more than the allowed size.
+    #[error("{title}: the unpacked directory exceeds the limit of {limit} bytes")]
+    UnpackLimit {
+        /// The layer's title.
+        title: String,
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// The uncompressed tar of a directory layer does not match `io.deis.oras.content.digest`.
+    #[error("{title}: content digest mismatch: expected {expected}, got {actual}")]
+    ContentDigestMismatch {
+        /// The layer's title.
+        title: String,
+        /// The digest from the annotation.
+        expected: crate::digest::Digest,
+        /// The digest of the decompressed tar.
+        actual: crate::digest::Digest,
+    },
+    /// A directory layer that is not a valid tar+gzip archive.
+    #[error("{title}: invalid archive: {message}")]
+    Archive {
+        /// The layer's title.
+        title: String,
+        /// What the decoder said.
+        message: String,
+    },
     /// Invalid user input that none of the typed variants covers.
     #[error("{message}")]
     InvalidInput {
@@ -128,6 +164,10 @@ impl Error {
                 Some("The disk is full: free some space and try again.".into())
             }
             Error::InvalidInput { hint, .. } => hint.clone(),
+            Error::UnpackLimit { .. } => Some(
+                "If you trust the artifact, raise the limit with the ORAS_MAX_UNPACK_SIZE environment variable (bytes)."
+                    .into(),
+            ),
             _ => None,
         }
     }

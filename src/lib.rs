@@ -18,6 +18,7 @@ pub mod digest;
 pub mod error;
 pub mod oci;
 pub mod reference;
+pub mod referrers;
 pub mod registry;
 
 pub use error::{Error, Result};

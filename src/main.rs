@@ -46,12 +46,16 @@ fn init_logging(debug: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ORAS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
+    // `finish` + `set_global_default` rather than `try_init`: `try_init` also bridges the `log`
+    // crate when tracing-subscriber's `tracing-log` feature is on, which a dev-dependency turns on
+    // in test builds; the binary under test must log exactly as the released one.
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .finish();
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 /// Prints an error the way oras does: `Error: …`, or `Error response from registry: …` with the

@@ -1502,16 +1502,31 @@ fn error_unreadable_file() {
 }
 
 #[test]
-fn error_directory_argument() {
-    // Directories are not supported by this version (issue 2: "a directory (until directories
-    // are supported)"). When they are, replace this test with a tar+gzip round trip (§2.4).
+fn directory_argument_round_trip() {
+    // Directories are packed as tar+gzip (oras-cli.md §2.4; issue 4) and unpacked on pull.
+    // tests/directories.rs covers them in depth.
     let registry = Registry::start();
     let work = workdir();
     write_file(work.path(), "somedir/inner.txt", "x\n");
-    let stderr =
-        fails(oras_in(work.path()).args(["push", &registry.reference("err/dir:v1"), "somedir"]));
-    assert!(stderr.contains("somedir"), "{stderr}");
-    assert!(registry.tags("err/dir").is_empty());
+    write_file(work.path(), "somedir/nested/deep.txt", "y\n");
+    let reference = registry.reference("err/dir:v1");
+    ok(oras_in(work.path()).args(["push", &reference, "somedir"]));
+    assert_eq!(registry.tags("err/dir"), ["v1"]);
+    let manifest = registry.manifest_json("err/dir", "v1");
+    assert_eq!(
+        manifest["layers"][0]["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    );
+    assert_eq!(manifest["layers"][0]["annotations"][TITLE], "somedir");
+    ok(oras_in(work.path()).args(["pull", &reference, "-o", "out"]));
+    assert_eq!(
+        list_files(&work.path().join("out")),
+        ["somedir/inner.txt", "somedir/nested/deep.txt"]
+    );
+    assert_eq!(
+        fs::read_to_string(work.path().join("out/somedir/nested/deep.txt")).unwrap(),
+        "y\n"
+    );
 }
 
 #[test]

@@ -1,11 +1,17 @@
 //! The command tree. Each command lives in its own file, parses its options and calls the library;
 //! this file only lists them and dispatches.
 
+pub mod attach;
+pub mod cp;
+pub mod discover;
 pub mod login;
 pub mod logout;
 pub mod options;
+pub mod pack;
 pub mod pull;
 pub mod push;
+pub mod resolve;
+pub mod tag;
 pub mod version;
 
 use anyhow::Result;
@@ -23,6 +29,13 @@ pub struct Cli {
 enum Command {
     Push(push::PushArgs),
     Pull(pull::PullArgs),
+    #[command(alias = "copy")]
+    Cp(cp::CpArgs),
+    Tag(tag::TagArgs),
+    #[command(alias = "digest")]
+    Resolve(resolve::ResolveArgs),
+    Attach(attach::AttachArgs),
+    Discover(discover::DiscoverArgs),
     Version(version::VersionArgs),
     Login(login::LoginArgs),
     Logout(logout::LogoutArgs),
@@ -34,6 +47,11 @@ impl Cli {
         match &self.command {
             Command::Push(a) => a.common().debug,
             Command::Pull(a) => a.common().debug,
+            Command::Cp(a) => a.common().debug,
+            Command::Tag(a) => a.common().debug,
+            Command::Resolve(a) => a.common().debug,
+            Command::Attach(a) => a.common().debug,
+            Command::Discover(a) => a.common().debug,
             Command::Version(_) => false,
             Command::Login(a) => a.common().debug,
             Command::Logout(a) => a.common().debug,
@@ -45,6 +63,11 @@ impl Cli {
         match self.command {
             Command::Push(a) => push::run(a).await,
             Command::Pull(a) => pull::run(a).await,
+            Command::Cp(a) => cp::run(a).await,
+            Command::Tag(a) => tag::run(a).await,
+            Command::Resolve(a) => resolve::run(a).await,
+            Command::Attach(a) => attach::run(a).await,
+            Command::Discover(a) => discover::run(a).await,
             Command::Version(a) => version::run(a),
             Command::Login(a) => login::run(a).await,
             Command::Logout(a) => logout::run(a).await,

@@ -1,13 +1,17 @@
 //! Option groups shared by commands, written once and flattened into each command, then turned
 //! into typed values (a [`Repository`], an [`OutputFormat`]) before a command runs.
 
-use anyhow::{Result, bail};
-use clap::Args;
-use oras_rs::reference::Reference;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use anyhow::{Result, bail};
+use clap::Args;
+use oras_rs::content::layout::{self, OciLayout};
+use oras_rs::content::{ReadOnlyTarget, Target};
 use oras_rs::credentials::{Credential, CredentialProvider, StaticProvider, Store};
+use oras_rs::digest::Digest;
+use oras_rs::oci::Platform;
+use oras_rs::reference::{Reference, parse_with_tags};
 use oras_rs::registry::{ClientOptions, HttpClient, Repository};
 
 /// `-d/--debug` and the deprecated `-v/--verbose`.
@@ -412,7 +416,7 @@ pub struct TargetArgs {
 
     /// [Experimental] Set the path for the OCI image layout target; the reference is then the tag
     #[arg(long, value_name = "PATH", conflicts_with = "oci_layout")]
-    pub oci_layout_path: Option<std::path::PathBuf>,
+    pub oci_layout_path: Option<PathBuf>,
 }
 
 /// Which kind of store a [`TargetArgs`] opened; printed as `[registry]` or `[oci-layout]`.
@@ -420,6 +424,8 @@ pub struct TargetArgs {
 pub enum TargetKind {
     /// A registry repository.
     Registry,
+    /// An OCI image layout (directory or tar file).
+    Layout,
 }
 
 impl TargetKind {
@@ -427,6 +433,7 @@ impl TargetKind {
     pub fn marker(self) -> &'static str {
         match self {
             TargetKind::Registry => "[registry]",
+            TargetKind::Layout => "[oci-layout]",
         }
     }
 }
@@ -434,49 +441,288 @@ impl TargetKind {
 /// A target opened from the command line, with what a command needs to talk about it.
 pub struct Opened<T: ?Sized> {
     /// The store.
-    pub target: std::sync::Arc<T>,
+    pub target: Arc<T>,
     /// Registry or layout.
     pub kind: TargetKind,
     /// The tag or digest given with the reference, if any.
     pub reference: Option<String>,
     /// `registry/repository` or the layout path: the prefix of `<name>@<digest>` in output.
     pub name: String,
+    /// For a registry, the parsed reference (registry and repository), e.g. to decide on a
+    /// cross-repository mount.
+    pub remote: Option<Reference>,
+}
+
+impl<T: ?Sized> Opened<T> {
+    /// The tag given with the reference; `None` when there is none or it is a digest.
+    pub fn tag(&self) -> Option<&str> {
+        self.reference
+            .as_deref()
+            .filter(|r| r.parse::<Digest>().is_err())
+    }
+}
+
+/// A reference taken apart, before anything is opened.
+enum Location {
+    Registry(Reference),
+    Layout {
+        path: PathBuf,
+        name: String,
+        reference: Option<String>,
+    },
+}
+
+/// Splits `<path>[:<tag>|@<digest>]` as oras does: at the last `@`, else at the last `:`.
+fn split_layout_reference(raw: &str) -> Result<(String, Option<String>)> {
+    let (path, reference) = if let Some(i) = raw.rfind('@') {
+        let digest = &raw[i + 1..];
+        digest.parse::<Digest>().map_err(|e| {
+            oras_rs::Error::invalid(format!("{raw:?}: invalid OCI image layout reference: {e}"))
+        })?;
+        (&raw[..i], Some(digest.to_string()))
+    } else if let Some(i) = raw.rfind(':') {
+        let tag = &raw[i + 1..];
+        (&raw[..i], (!tag.is_empty()).then(|| tag.to_string()))
+    } else {
+        (raw, None)
+    };
+    if path.is_empty() {
+        bail!(oras_rs::Error::invalid(format!(
+            "found empty file path in {raw:?}"
+        )));
+    }
+    Ok((path.to_string(), reference))
 }
 
 impl TargetArgs {
-    /// Opens `raw` for writing (push, cp destination, tag, attach).
-    pub fn open(&self, raw: &str) -> Result<Opened<dyn oras_rs::content::Target>> {
-        if self.oci_layout || self.oci_layout_path.is_some() {
-            bail!(oras_rs::Error::invalid(
-                "OCI image layouts are not supported by oras-rs yet"
-            ));
-        }
-        let reference: Reference = raw.parse()?;
-        let repo = self.remote.repository(&reference)?;
-        Ok(Opened {
-            target: std::sync::Arc::new(repo),
-            kind: TargetKind::Registry,
-            reference: reference.reference(),
-            name: reference.repo_ref(),
-        })
+    /// Whether the target is an OCI image layout.
+    pub fn is_layout(&self) -> bool {
+        self.oci_layout || self.oci_layout_path.is_some()
     }
 
-    /// Opens `raw` for reading (pull, cp source, discover, resolve); a layout may be a tar file.
-    pub fn open_read(&self, raw: &str) -> Result<Opened<dyn oras_rs::content::ReadOnlyTarget>> {
-        let opened = self.open(raw)?;
-        let target: std::sync::Arc<dyn oras_rs::content::ReadOnlyTarget> = opened.target;
-        Ok(Opened {
-            target,
-            kind: opened.kind,
-            reference: opened.reference,
-            name: opened.name,
-        })
+    fn locate(&self, raw: &str) -> Result<Location> {
+        if let Some(path) = &self.oci_layout_path {
+            // The whole argument is the tag (or digest), so tags like `example.com:v1` work.
+            return Ok(Location::Layout {
+                path: path.clone(),
+                name: path.display().to_string(),
+                reference: (!raw.is_empty()).then(|| raw.to_string()),
+            });
+        }
+        if self.oci_layout {
+            let (path, reference) = split_layout_reference(raw)?;
+            return Ok(Location::Layout {
+                path: PathBuf::from(&path),
+                name: path,
+                reference,
+            });
+        }
+        Ok(Location::Registry(raw.parse()?))
+    }
+
+    /// Opens `raw` for writing (push, cp destination, tag, attach). A layout must be a
+    /// directory; it is created on the first write.
+    pub fn open(&self, raw: &str) -> Result<Opened<dyn Target>> {
+        match self.locate(raw)? {
+            Location::Registry(reference) => {
+                let repo = self.remote.repository(&reference)?;
+                Ok(Opened {
+                    target: Arc::new(repo),
+                    kind: TargetKind::Registry,
+                    reference: reference.reference(),
+                    name: reference.repo_ref(),
+                    remote: Some(reference),
+                })
+            }
+            Location::Layout {
+                path,
+                name,
+                reference,
+            } => {
+                if path.is_file() {
+                    bail!(oras_rs::Error::invalid_with_hint(
+                        format!(
+                            "{}: is a file; an OCI image layout written to must be a directory",
+                            path.display()
+                        ),
+                        "Tar archives of layouts can only be read: unpack it, or write to a directory."
+                    ));
+                }
+                Ok(Opened {
+                    target: Arc::new(OciLayout::new(path)),
+                    kind: TargetKind::Layout,
+                    reference,
+                    name,
+                    remote: None,
+                })
+            }
+        }
+    }
+
+    /// Opens `raw` for reading (pull, cp source, resolve); a layout may be a directory or a tar
+    /// file.
+    pub fn open_read(&self, raw: &str) -> Result<Opened<dyn ReadOnlyTarget>> {
+        match self.locate(raw)? {
+            Location::Layout {
+                path,
+                name,
+                reference,
+            } => Ok(Opened {
+                target: layout::open_read(&path)?,
+                kind: TargetKind::Layout,
+                reference,
+                name,
+                remote: None,
+            }),
+            Location::Registry(_) => {
+                let opened = self.open(raw)?;
+                let target: Arc<dyn ReadOnlyTarget> = opened.target;
+                Ok(Opened {
+                    target,
+                    kind: opened.kind,
+                    reference: opened.reference,
+                    name: opened.name,
+                    remote: opened.remote,
+                })
+            }
+        }
+    }
+
+    /// Opens a destination written `<target>[:<tag>[,<tag>...]]`: the target with its first tag,
+    /// and the further tags in order.
+    pub fn open_with_tags(&self, raw: &str) -> Result<(Opened<dyn Target>, Vec<String>)> {
+        if !self.is_layout() {
+            let (reference, extra) = parse_with_tags(raw)?;
+            return Ok((self.open(&reference.to_string())?, extra));
+        }
+        let mut pieces = raw.split(',');
+        let first = pieces.next().unwrap_or_default();
+        let mut extra = Vec::new();
+        for (i, tag) in pieces.enumerate() {
+            if tag.is_empty() {
+                bail!(oras_rs::Error::invalid(format!(
+                    "{raw:?}: invalid reference: tag {} of the comma-separated tag list is empty",
+                    i + 2
+                )));
+            }
+            extra.push(tag.to_string());
+        }
+        Ok((self.open(first)?, extra))
+    }
+}
+
+/// Defines the `--from-*` or `--to-*` copy of [`TargetArgs`] for `cp` (clap cannot prefix a
+/// flattened group), converting into the same [`TargetArgs`].
+macro_rules! prefixed_target_args {
+    ($name:ident, $prefix:literal, $heading:literal, $side:literal) => {
+        #[doc = concat!("The ", $side, " of `cp`: the `--", $prefix, "*` options of [`TargetArgs`].")]
+        #[derive(Args, Debug, Clone)]
+        #[command(next_help_heading = $heading)]
+        pub struct $name {
+            /// Allow connections to the registry without certs
+            #[arg(
+                id = concat!($prefix, "insecure"),
+                long = concat!($prefix, "insecure"),
+                help = concat!("Allow connections to the ", $side, " registry without certs")
+            )]
+            pub insecure: bool,
+
+            /// Use plain HTTP for the registry
+            #[arg(
+                id = concat!($prefix, "plain-http"),
+                help = concat!("Use plain HTTP for the ", $side, " registry (default: only for loopback registries); =false forces HTTPS"),
+                long = concat!($prefix, "plain-http"),
+                num_args = 0..=1,
+                default_missing_value = "true",
+                require_equals = true,
+                value_name = "BOOL"
+            )]
+            pub plain_http: Option<bool>,
+
+            /// Set the target as an OCI image layout
+            #[arg(
+                id = concat!($prefix, "oci-layout"),
+                long = concat!($prefix, "oci-layout"),
+                help = concat!("Set the ", $side, " as an OCI image layout (`<dir-or-tar>[:<tag>|@<digest>]`)")
+            )]
+            pub oci_layout: bool,
+
+            /// Set the path of the OCI image layout
+            #[arg(
+                id = concat!($prefix, "oci-layout-path"),
+                help = concat!("[Experimental] Set the path of the ", $side, " OCI image layout; the reference is then the tag"),
+                long = concat!($prefix, "oci-layout-path"),
+                value_name = "PATH",
+                conflicts_with = concat!($prefix, "oci-layout")
+            )]
+            pub oci_layout_path: Option<PathBuf>,
+        }
+
+        impl From<$name> for TargetArgs {
+            fn from(a: $name) -> TargetArgs {
+                TargetArgs {
+                    remote: RemoteArgs {
+                        insecure: a.insecure,
+                        plain_http: a.plain_http,
+                        ..RemoteArgs::default()
+                    },
+                    oci_layout: a.oci_layout,
+                    oci_layout_path: a.oci_layout_path,
+                }
+            }
+        }
+    };
+}
+
+prefixed_target_args!(FromTargetArgs, "from-", "Source Options", "source");
+prefixed_target_args!(ToTargetArgs, "to-", "Destination Options", "destination");
+
+/// `--platform os[/arch][/variant][:os_version]`.
+#[derive(Args, Debug, Clone)]
+pub struct PlatformArgs {
+    /// Request platform in the form of `os[/arch][/variant][:os_version]`
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
+}
+
+impl PlatformArgs {
+    /// The parsed platform, if one was asked for.
+    pub fn parse(&self) -> Result<Option<Platform>> {
+        Ok(self
+            .platform
+            .as_deref()
+            .map(oras_rs::copy::platform::parse_platform)
+            .transpose()?)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layout_references_split_at_the_last_at_or_colon() {
+        assert_eq!(
+            split_layout_reference("dir:v1").unwrap(),
+            ("dir".into(), Some("v1".into()))
+        );
+        assert_eq!(
+            split_layout_reference("a:b/dir:v1").unwrap(),
+            ("a:b/dir".into(), Some("v1".into()))
+        );
+        assert_eq!(split_layout_reference("dir").unwrap(), ("dir".into(), None));
+        assert_eq!(
+            split_layout_reference("dir:").unwrap(),
+            ("dir".into(), None)
+        );
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(
+            split_layout_reference(&format!("x:y@{d}")).unwrap(),
+            ("x:y".into(), Some(d))
+        );
+        assert!(split_layout_reference("dir@sha256:nothex").is_err());
+        assert!(split_layout_reference(":v1").is_err());
+    }
 
     #[test]
     fn parses_resolve_rules() {

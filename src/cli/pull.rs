@@ -11,7 +11,7 @@ use oras_rs::content::file::{FileStore, WritePolicy};
 use oras_rs::copy::{CopyOptions, PullFilter, copy_root, pull_filter};
 use oras_rs::oci;
 
-use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
+use super::options::{CommonArgs, FormatArgs, OutputFormat, PlatformArgs, TargetArgs};
 use super::push::split_file_arg;
 use crate::output::{self, StatusPrinter, model};
 
@@ -27,6 +27,8 @@ pub struct PullArgs {
     target: TargetArgs,
     #[command(flatten)]
     format: FormatArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
 
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
@@ -48,6 +50,10 @@ pub struct PullArgs {
     #[arg(long, value_name = "PATH[:TYPE]")]
     config: Option<String>,
 
+    /// Also pull the subject of the manifest, and its subject, recursively
+    #[arg(long)]
+    include_subject: bool,
+
     /// Concurrency level
     #[arg(long, default_value_t = 3)]
     concurrency: usize,
@@ -59,12 +65,28 @@ pub struct PullArgs {
     /// Pull layers of every media type (oras 0.x compatible; the default)
     #[arg(short = 'a', long)]
     allow_all: bool,
+
+    /// Keep the permission bits stored in pulled directories (setuid/setgid excepted) instead of masking them by the umask
+    #[arg(long)]
+    preserve_permissions: bool,
 }
 
 impl PullArgs {
     /// Shared flags, for logging set-up.
     pub fn common(&self) -> &CommonArgs {
         &self.common
+    }
+}
+
+/// `ORAS_MAX_UNPACK_SIZE`: the cap (bytes) on the decompressed size of one pulled directory.
+fn unpack_limit_from_env() -> Result<Option<u64>> {
+    match std::env::var("ORAS_MAX_UNPACK_SIZE") {
+        Ok(v) if !v.is_empty() => Ok(Some(v.parse().map_err(|_| {
+            Error::invalid(format!(
+                "invalid ORAS_MAX_UNPACK_SIZE value {v:?}: expected a number of bytes"
+            ))
+        })?)),
+        _ => Ok(None),
     }
 }
 
@@ -89,7 +111,14 @@ pub async fn run(args: PullArgs) -> Result<()> {
         None => (None, None),
     };
 
+    let platform = args.platform.parse()?;
     let (root, bytes) = source.target.fetch_reference(&src_ref).await?;
+    let (root, bytes) = match &platform {
+        Some(p) => {
+            oras_rs::copy::platform::select_platform(&*source.target, &root, bytes, p).await?
+        }
+        None => (root, bytes),
+    };
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
     let status = Arc::new(StatusPrinter::new(
@@ -102,6 +131,8 @@ pub async fn run(args: PullArgs) -> Result<()> {
         WritePolicy {
             keep_old_files: args.keep_old_files,
             allow_path_traversal: args.allow_path_traversal,
+            preserve_permissions: args.preserve_permissions,
+            unpack_limit: unpack_limit_from_env()?,
         },
     );
     // Refuse a title leading outside the output directory before writing anything.
@@ -120,7 +151,8 @@ pub async fn run(args: PullArgs) -> Result<()> {
             config_type,
             media_types,
         })),
-        include_subject: false,
+        include_subject: args.include_subject,
+        mount_from: None,
     };
     copy_root(&*source.target, &store, &root, bytes, Some(&src_ref), &opts)
         .await

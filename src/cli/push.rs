@@ -1,21 +1,21 @@
 //! `oras push`: pack files into a manifest and copy them to a registry.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
 use oras_rs::content::ReadOnlyTarget;
-use oras_rs::content::file::{FileStore, WritePolicy};
 use oras_rs::content::memory::MemoryStore;
 use oras_rs::content::union::Union;
 use oras_rs::copy::{CopyOptions, copy_root};
-use oras_rs::oci::{self, Annotations, ImageSpec, PackOptions, media_type};
-use oras_rs::reference::parse_with_tags;
+use oras_rs::oci::{self, ImageSpec, PackOptions};
 
 use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
+use super::pack;
+/// Kept here for the commands that import it from push.
+pub use super::pack::split_file_arg;
 use crate::output::{self, StatusPrinter, model};
 
 /// Push files to a registry or an OCI image layout
@@ -79,83 +79,15 @@ impl PushArgs {
     }
 }
 
-/// Splits `path[:type]` at the last colon; an empty type means the default.
-pub fn split_file_arg(arg: &str) -> (&str, Option<&str>) {
-    match arg.rfind(':') {
-        Some(i) => {
-            let (path, ty) = (&arg[..i], &arg[i + 1..]);
-            (path, (!ty.is_empty()).then_some(ty))
-        }
-        None => (arg, None),
-    }
-}
-
-/// The layer title oras gives a path: cleaned, with forward slashes.
-fn title_for(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    let absolute = path.starts_with('/');
-    for comp in path.split('/') {
-        match comp {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            ".." if absolute => {}
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (absolute, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
-}
-
-fn parse_annotation_flags(flags: &[String]) -> Result<Annotations> {
-    let mut out = Annotations::new();
-    for flag in flags {
-        let Some((k, v)) = flag.split_once('=') else {
-            bail!(Error::invalid_with_hint(
-                "annotation value doesn't match the required format",
-                "Please use the correct format in the flag: --annotation \"key=value\""
-            ));
-        };
-        if out.insert(k.to_string(), v.to_string()).is_some() {
-            bail!(Error::invalid(format!("duplicate annotation key: {k}")));
-        }
-    }
-    Ok(out)
-}
-
-fn load_annotation_file(path: &Path) -> Result<BTreeMap<String, Annotations>> {
-    let invalid = || {
-        Error::invalid_with_hint(
-            format!(
-                "invalid annotation json file: failed to load annotations from {}",
-                path.display()
-            ),
-            "Annotation file doesn't match the required format. Please refer to the document at https://oras.land/docs/how_to_guides/manifest_annotations",
-        )
-    };
-    let bytes = std::fs::read(path).map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes).map_err(|_| invalid().into())
-}
-
 /// Runs `oras push`.
 pub async fn run(args: PushArgs) -> Result<()> {
     let format = args.format.resolve()?;
-    let (reference, extra_tags) = parse_with_tags(&args.reference)?;
-    if args.annotation_file.is_some() && !args.annotations.is_empty() {
-        bail!("`--annotation` and `--annotation-file` cannot be both specified");
-    }
-    let mut file_annotations = match &args.annotation_file {
-        Some(p) => load_annotation_file(p)?,
-        None => BTreeMap::new(),
-    };
-    let mut manifest_annotations = file_annotations.remove("$manifest").unwrap_or_default();
-    manifest_annotations.extend(parse_annotation_flags(&args.annotations)?);
-    let config_annotations = file_annotations.remove("$config").unwrap_or_default();
+    let (dest, extra_tags) = args.target.open_with_tags(&args.reference)?;
+    let pack::AnnotationSet {
+        manifest: manifest_annotations,
+        config: config_annotations,
+        files: mut file_annotations,
+    } = pack::load_annotations(&args.annotations, args.annotation_file.as_deref())?;
 
     // --config without --artifact-type switches to image-spec v1.0, as oras does.
     let image_spec = match &args.image_spec {
@@ -177,73 +109,22 @@ pub async fn run(args: PushArgs) -> Result<()> {
         format == OutputFormat::Text,
         args.common.verbose(),
     ));
-    let files = Arc::new(FileStore::new(".", WritePolicy::default()));
+    let (created, files) = pack::source_files()?;
 
-    // Validate every argument before hashing anything.
-    let mut planned = Vec::new();
-    let mut absolute = Vec::new();
-    for arg in &args.files {
-        let (path, ty) = split_file_arg(arg);
-        if path.is_empty() {
-            bail!(Error::invalid(format!("found empty file path in {arg:?}")));
-        }
-        if Path::new(path).is_absolute() && !args.disable_path_validation {
-            absolute.push(path.to_string());
-        }
-        planned.push((
-            path.to_string(),
-            ty.unwrap_or(media_type::LAYER_TAR).to_string(),
-        ));
-    }
-    if !absolute.is_empty() {
-        bail!(Error::invalid(format!(
-            "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
-            absolute.join(", ")
-        )));
-    }
-    let mut layers = Vec::new();
-    let mut names = std::collections::HashSet::new();
-    for (path, ty) in &planned {
-        let mut name = title_for(path);
-        let extra = file_annotations.remove(path.as_str());
-        if let Some(title) = extra.as_ref().and_then(|a| a.get(oci::annotations::TITLE)) {
-            name = title.clone();
-        }
-        if !names.insert(name.clone()) {
-            bail!(Error::invalid(format!("{name}: duplicate name")));
-        }
-        status.line(&format!("Preparing {name}"));
-        let abs = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-        let mut desc = files.add(Some(&name), ty, &abs).await?;
-        if let Some(extra) = extra {
-            desc.annotations.get_or_insert_default().extend(extra);
-        }
-        layers.push(desc);
-    }
+    let layers = pack::add_files(
+        &files,
+        &args.files,
+        &mut file_annotations,
+        args.disable_path_validation,
+        &status,
+    )
+    .await?;
 
     let config = match &args.config {
-        Some(arg) => {
-            let (path, ty) = split_file_arg(arg);
-            if path.is_empty() {
-                bail!(Error::invalid(format!("found empty file path in {arg:?}")));
-            }
-            let abs = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-            let mut desc = files
-                .add(None, ty.unwrap_or(media_type::UNKNOWN_CONFIG), &abs)
-                .await?;
-            if !config_annotations.is_empty() {
-                desc.annotations = Some(config_annotations.clone());
-            }
-            Some(desc)
-        }
+        Some(arg) => Some(pack::add_config(&files, arg, &config_annotations).await?),
         None => None,
     };
 
-    let source_date_epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
-    let created = oci::created_time(
-        source_date_epoch.as_deref(),
-        time::OffsetDateTime::now_utc(),
-    )?;
     let packed = oci::pack_manifest(&PackOptions {
         image_spec,
         artifact_type: args.artifact_type.clone(),
@@ -264,13 +145,13 @@ pub async fn run(args: PushArgs) -> Result<()> {
         memory.clone() as Arc<dyn ReadOnlyTarget>,
         files.clone() as Arc<dyn ReadOnlyTarget>,
     ]);
-    let dest = args.target.open(&reference.to_string())?;
     let repo = &*dest.target;
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),
         filter: None,
         include_subject: true,
+        mount_from: None,
     };
     if args.files.is_empty() {
         status.line("Uploading empty artifact");
@@ -280,7 +161,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         repo,
         &packed.descriptor,
         packed.bytes.clone(),
-        reference.tag.as_deref(),
+        dest.tag(),
         &opts,
     )
     .await
@@ -291,9 +172,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             .with_context(|| format!("tagging {} as {tag}", packed.descriptor.digest))?;
     }
     if let Some(path) = &args.export_manifest {
-        std::fs::write(path, &packed.bytes)
-            .map_err(|e| Error::io(path, e))
-            .context("exporting the manifest")?;
+        pack::export_manifest(path, &packed.bytes)?;
     }
 
     let artifact_type = packed
@@ -306,7 +185,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             output::println_ignore_pipe(&format!(
                 "Pushed {} {}",
                 dest.kind.marker(),
-                args.reference
+                args.reference.split(',').next().unwrap_or_default()
             ));
             for tag in &extra_tags {
                 output::println_ignore_pipe(&format!("Tagged {tag}"));
@@ -316,10 +195,10 @@ pub async fn run(args: PushArgs) -> Result<()> {
         }
         OutputFormat::Json => {
             let repo_name = dest.name.clone();
-            let mut tags: Vec<String> = reference
-                .tag
-                .iter()
-                .chain(extra_tags.iter())
+            let mut tags: Vec<String> = dest
+                .tag()
+                .into_iter()
+                .chain(extra_tags.iter().map(String::as_str))
                 .map(|t| format!("{repo_name}:{t}"))
                 .collect();
             tags.sort();
@@ -331,37 +210,4 @@ pub async fn run(args: PushArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_args_split_at_the_last_colon() {
-        assert_eq!(split_file_arg("a.txt"), ("a.txt", None));
-        assert_eq!(
-            split_file_arg("a.txt:text/plain"),
-            ("a.txt", Some("text/plain"))
-        );
-        assert_eq!(split_file_arg("hi:txt:"), ("hi:txt", None));
-        assert_eq!(split_file_arg("a:b:c/d"), ("a:b", Some("c/d")));
-        assert_eq!(split_file_arg(":text/plain"), ("", Some("text/plain")));
-    }
-
-    #[test]
-    fn titles_are_clean_relative_paths() {
-        assert_eq!(title_for("./a/b.txt"), "a/b.txt");
-        assert_eq!(title_for("a//b/../c.txt"), "a/c.txt");
-        assert_eq!(title_for("../x"), "../x");
-        assert_eq!(title_for("/abs/./f"), "/abs/f");
-    }
-
-    #[test]
-    fn annotation_flags_need_key_value() {
-        assert!(parse_annotation_flags(&["k".into()]).is_err());
-        assert!(parse_annotation_flags(&["k=1".into(), "k=2".into()]).is_err());
-        let a = parse_annotation_flags(&["k=v=w".into()]).unwrap();
-        assert_eq!(a["k"], "v=w");
-    }
 }

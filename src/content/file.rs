@@ -12,6 +12,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 
+use super::dir::{self, DirPackOptions, UnpackOptions};
 use super::memory::MemoryStore;
 use super::{BlobReader, ReadOnlyTarget, Target};
 use crate::digest::{Algorithm, Digest, Digester};
@@ -25,6 +26,12 @@ pub struct WritePolicy {
     pub keep_old_files: bool,
     /// Allow titles that point outside the root (`-T/--allow-path-traversal`).
     pub allow_path_traversal: bool,
+    /// Keep the permission bits of unpacked directories' entries instead of masking them by the
+    /// umask (`--preserve-permissions`; setuid/setgid are stripped either way).
+    pub preserve_permissions: bool,
+    /// Cap on the decompressed bytes of one directory layer; `None` means
+    /// [`dir::DEFAULT_UNPACK_LIMIT`].
+    pub unpack_limit: Option<u64>,
 }
 
 /// A file written by a pull.
@@ -46,6 +53,10 @@ pub struct FileStore {
     written: Mutex<Vec<WrittenFile>>,
     /// Untitled manifests met while walking a graph.
     memory: MemoryStore,
+    /// How directories added as sources are packed.
+    pack: DirPackOptions,
+    /// Packed directories, removed when the store is dropped.
+    packed: Mutex<Vec<tempfile::TempPath>>,
 }
 
 /// Size of the read buffer used when hashing a file: large reads keep the hasher busy.
@@ -60,11 +71,21 @@ impl FileStore {
             sources: Mutex::new(HashMap::new()),
             written: Mutex::new(Vec::new()),
             memory: MemoryStore::new(),
+            pack: DirPackOptions::default(),
+            packed: Mutex::new(Vec::new()),
         }
     }
 
+    /// Sets how directories given to [`FileStore::add`] are packed (e.g. reproducibly).
+    pub fn with_pack_options(mut self, pack: DirPackOptions) -> Self {
+        self.pack = pack;
+        self
+    }
+
     /// Hashes `path` (read once, streaming) and registers it as a source blob, titled `name` when
-    /// given (a config file has no title).
+    /// given (a config file has no title). A directory is packed first ([`dir::pack_dir`]): the
+    /// descriptor then carries the `io.deis.oras.content.digest` and
+    /// `io.deis.oras.content.unpack` annotations, and the temp archive lives as long as the store.
     pub async fn add(
         &self,
         name: Option<&str>,
@@ -76,19 +97,51 @@ impl FileStore {
         } else {
             self.root.join(path)
         };
-        let (digest, size) = hash_file(path.clone()).await?;
+        let is_dir = tokio::fs::metadata(&path)
+            .await
+            .map(|m| m.is_dir())
+            .unwrap_or(false);
+        let mut annotations = crate::oci::Annotations::new();
+        let (digest, size, source) = match (is_dir, name) {
+            (true, Some(title)) => {
+                let (dir, title_owned, opts) = (path.clone(), title.to_string(), self.pack);
+                let packed =
+                    tokio::task::spawn_blocking(move || dir::pack_dir(&dir, &title_owned, &opts))
+                        .await
+                        .map_err(|e| Error::Protocol(format!("packing task failed: {e}")))??;
+                annotations.insert(
+                    annotations::CONTENT_DIGEST.to_string(),
+                    packed.tar_digest.to_string(),
+                );
+                annotations.insert(annotations::CONTENT_UNPACK.to_string(), "true".to_string());
+                let source = packed.path.to_path_buf();
+                let (digest, size) = (packed.digest.clone(), packed.size);
+                self.packed
+                    .lock()
+                    .expect("file store lock")
+                    .push(packed.path);
+                (digest, size, source)
+            }
+            (true, None) => {
+                return Err(Error::invalid(format!(
+                    "{}: is a directory, the config must be a file",
+                    path.display()
+                )));
+            }
+            (false, _) => {
+                let (digest, size) = hash_file(path.clone()).await?;
+                (digest, size, path)
+            }
+        };
         let mut desc = Descriptor::new(media_type.to_string(), digest.clone(), size);
         if let Some(name) = name {
-            desc.annotations = Some(
-                [(annotations::TITLE.to_string(), name.to_string())]
-                    .into_iter()
-                    .collect(),
-            );
+            annotations.insert(annotations::TITLE.to_string(), name.to_string());
+            desc.annotations = Some(annotations);
         }
         self.sources
             .lock()
             .expect("file store lock")
-            .insert((digest, name.unwrap_or_default().to_string()), path);
+            .insert((digest, name.unwrap_or_default().to_string()), source);
         Ok(desc)
     }
 
@@ -223,6 +276,104 @@ impl FileStore {
     }
 }
 
+impl FileStore {
+    /// Unpacks a directory layer to `<root>/<title>`: the blob goes to a temp file beside the
+    /// target and is verified (size and digest) before anything is extracted; extraction then
+    /// happens in a temp directory that is renamed into place (see [`dir::unpack_into_place`]).
+    async fn write_dir(&self, desc: &Descriptor, title: &str, content: BlobReader) -> Result<()> {
+        tokio::fs::create_dir_all(&self.root)
+            .await
+            .map_err(|e| Error::io(&self.root, e))?;
+        let target = self.target_path(title)?;
+        if self.policy.keep_old_files && tokio::fs::symlink_metadata(&target).await.is_ok() {
+            return Err(Error::OverwriteDisallowed { path: target });
+        }
+        let expected_tar = match annotation(desc, annotations::CONTENT_DIGEST) {
+            Some(text) => Some(text.parse::<Digest>().map_err(|e| {
+                Error::invalid(format!(
+                    "{title}: invalid {} annotation: {e}",
+                    annotations::CONTENT_DIGEST
+                ))
+            })?),
+            None => None,
+        };
+        let dir = target
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| Error::io(&dir, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".oras-partial-")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(&dir, e))?;
+        let std_file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
+        let mut file = tokio::fs::File::from_std(std_file);
+        // Verified here too, whoever the caller is: nothing is extracted from unverified bytes.
+        let mut reader =
+            crate::digest::VerifyingReader::new(content, desc.digest.clone(), desc.size);
+        tokio::io::copy(&mut reader, &mut file)
+            .await
+            .map_err(|e| write_error(desc, tmp.path(), e))?;
+        file.flush().await.map_err(|e| Error::io(tmp.path(), e))?;
+        drop(file);
+        let opts = UnpackOptions {
+            preserve_permissions: self.policy.preserve_permissions,
+            keep_old_files: self.policy.keep_old_files,
+            limit: self
+                .policy
+                .unpack_limit
+                .unwrap_or(dir::DEFAULT_UNPACK_LIMIT),
+        };
+        let (archive, title_owned, target_owned) =
+            (tmp.into_temp_path(), title.to_string(), target.clone());
+        tokio::task::spawn_blocking(move || {
+            let result = dir::unpack_into_place(
+                &archive,
+                &title_owned,
+                expected_tar.as_ref(),
+                &target_owned,
+                &opts,
+            );
+            drop(archive);
+            result
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("unpacking task failed: {e}")))??;
+        let path = std::path::absolute(&target).unwrap_or(target);
+        self.written
+            .lock()
+            .expect("file store lock")
+            .push(WrittenFile {
+                descriptor: desc.clone(),
+                path,
+            });
+        Ok(())
+    }
+}
+
+/// The value of an annotation of `desc`.
+fn annotation<'a>(desc: &'a Descriptor, key: &str) -> Option<&'a str> {
+    desc.annotations.as_ref()?.get(key).map(String::as_str)
+}
+
+/// Whether `desc` is a directory to unpack (`io.deis.oras.content.unpack: "true"`), as oras-go
+/// decides it.
+pub fn is_unpack_dir(desc: &Descriptor) -> bool {
+    annotation(desc, annotations::CONTENT_UNPACK) == Some("true")
+}
+
+/// The media type a layer gets when the command line names none: tar+gzip for a directory,
+/// tar for a file (`oras-cli.md` §2.3).
+pub fn default_layer_media_type(path: &Path) -> &'static str {
+    if path.is_dir() {
+        media_type::LAYER_TAR_GZIP
+    } else {
+        media_type::LAYER_TAR
+    }
+}
+
 /// Reading the source failed (e.g. a digest mismatch) or writing the disk failed.
 fn write_error(desc: &Descriptor, tmp: &Path, e: std::io::Error) -> Error {
     // OS errors come from the disk (full, read-only, permissions); anything else from the source.
@@ -238,10 +389,10 @@ pub async fn hash_file(path: PathBuf) -> Result<(Digest, u64)> {
     tokio::task::spawn_blocking(move || {
         let meta = std::fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
         if meta.is_dir() {
-            return Err(Error::invalid_with_hint(
-                format!("{}: is a directory", path.display()),
-                "Pushing directories is not supported yet: pack it first, e.g. `tar czf dir.tar.gz dir`, and push the archive.",
-            ));
+            return Err(Error::invalid(format!(
+                "{}: is a directory",
+                path.display()
+            )));
         }
         let mut file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
         let mut digester = Digester::new(Algorithm::Sha256);
@@ -300,6 +451,10 @@ impl ReadOnlyTarget for FileStore {
 impl Target for FileStore {
     async fn push(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
         match desc.title() {
+            Some(title) if is_unpack_dir(desc) => {
+                let title = title.to_string();
+                self.write_dir(desc, &title, content).await
+            }
             Some(title) => {
                 let title = title.to_string();
                 self.write_file(desc, &title, content).await

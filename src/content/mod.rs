@@ -3,7 +3,9 @@
 //! request, pushing a manifest under a tag in one request) are trait methods with default
 //! fallbacks, so wrappers pass them through instead of losing them.
 
+pub mod dir;
 pub mod file;
+pub mod layout;
 pub mod memory;
 pub mod union;
 
@@ -49,19 +51,12 @@ pub trait ReadOnlyTarget: Send + Sync {
         subject: &Descriptor,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
-        let tag = subject.digest.tag_form();
-        let (_, bytes) = match self.fetch_reference(&tag).await {
-            Ok(found) => found,
-            Err(Error::NotFound(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
-        };
-        let index = crate::oci::parse_index(&bytes)?;
-        Ok(index
-            .manifests
-            .into_iter()
-            .filter(|d| artifact_type.is_none_or(|t| d.artifact_type.as_deref() == Some(t)))
-            .collect())
+        crate::referrers::tag_schema_referrers(self, subject, artifact_type).await
     }
+
+    /// `--distribution-spec`: forces how referrers are listed (and, on a writable store, recorded
+    /// when a manifest with a subject is pushed). Stores without a Referrers API ignore it.
+    fn force_referrers(&self, _spec: crate::referrers::DistributionSpec) {}
 }
 
 /// A store content can be written to.
@@ -86,6 +81,24 @@ pub trait Target: ReadOnlyTarget {
             .await?;
         self.tag(desc, reference).await
     }
+
+    /// Makes the blob `desc`, held by the repository `from_repository` of the same registry,
+    /// available here without transferring it (a cross-repository mount). Only registries can;
+    /// the default says [`Mount::Unsupported`] and the caller copies the blob instead.
+    async fn mount(&self, _desc: &Descriptor, _from_repository: &str) -> Result<Mount> {
+        Ok(Mount::Unsupported)
+    }
+}
+
+/// The outcome of [`Target::mount`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mount {
+    /// The blob is now in the destination; nothing was transferred.
+    Mounted,
+    /// The destination declined (a registry answered `202`): copy the blob instead.
+    NotMounted,
+    /// The destination cannot mount at all.
+    Unsupported,
 }
 
 /// Reads a whole manifest into memory, refusing anything larger than the descriptor says or than

@@ -4,6 +4,12 @@
 //! content). Each node is copied once, subgraphs the destination already has are skipped, and a
 //! semaphore permit is held only while one blob transfers, never while waiting for children.
 //! Every byte read from the source is verified against its descriptor on the way.
+//!
+//! Between two repositories of one registry, blobs are mounted instead of transferred when the
+//! caller names the source repository ([`CopyOptions::mount_from`]); [`copy_referrers`] extends a
+//! copy to the referrers of the root (`cp -r`), and [`platform`] picks one manifest of an index.
+
+pub mod platform;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::future::{BoxFuture, try_join_all};
 use tokio::sync::{OnceCell, Semaphore};
 
-use crate::content::{BlobReader, ReadOnlyTarget, Target, read_manifest};
+use crate::content::{BlobReader, Mount, ReadOnlyTarget, Target, read_manifest};
 use crate::digest::{Digest, VerifyError, VerifyingReader};
 use crate::error::{Error, Result};
 use crate::oci::{self, Descriptor, media_type};
@@ -26,6 +32,8 @@ pub trait CopyObserver: Send + Sync {
     fn on_exists(&self, _desc: &Descriptor) {}
     /// The node was left out by the copy's filter.
     fn on_skipped(&self, _desc: &Descriptor) {}
+    /// The blob was mounted from another repository of the same registry, not transferred.
+    fn on_mounted(&self, _desc: &Descriptor) {}
 }
 
 /// An observer that reports nothing.
@@ -58,6 +66,9 @@ pub struct CopyOptions {
     /// Whether a manifest's `subject` is copied too (pull follows it only with
     /// `--include-subject`).
     pub include_subject: bool,
+    /// The repository (of the destination's registry) blobs are mounted from instead of being
+    /// transferred; when the destination answers that it cannot mount, the blob is copied.
+    pub mount_from: Option<String>,
 }
 
 impl Default for CopyOptions {
@@ -67,6 +78,7 @@ impl Default for CopyOptions {
             observer: Arc::new(NoopObserver),
             filter: None,
             include_subject: true,
+            mount_from: None,
         }
     }
 }
@@ -202,12 +214,61 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
         .acquire()
         .await
         .map_err(|_| Error::Protocol("copy cancelled".into()))?;
+    if let Some(from) = &ctx.opts.mount_from {
+        match ctx.dst.mount(desc, from).await {
+            Ok(Mount::Mounted) => {
+                observer.on_mounted(desc);
+                return Ok(());
+            }
+            Ok(Mount::NotMounted | Mount::Unsupported) => {}
+            // Not allowed to read the source repository: copying may still work (oras retries
+            // without mounting too).
+            Err(Error::Response(r)) if r.status == 401 || r.status == 403 => {}
+            Err(e) => return Err(e),
+        }
+    }
     observer.on_start(desc);
     let reader = ctx.src.fetch(desc).await?;
     let verified: BlobReader =
         Box::pin(VerifyingReader::new(reader, desc.digest.clone(), desc.size));
     ctx.dst.push(desc, verified).await?;
     observer.on_done(desc);
+    Ok(())
+}
+
+/// Copies the referrers of `root` into `dst` (`cp -r`): every manifest whose `subject` is the
+/// root, or a child manifest of the root when it is an index, then their referrers in turn. Each
+/// referrer is copied by digest with its whole graph; cycles end because each manifest is
+/// visited once. Call it after the root itself was copied, so subjects exist first.
+pub async fn copy_referrers(
+    src: &dyn ReadOnlyTarget,
+    dst: &dyn Target,
+    root: &Descriptor,
+    root_bytes: &[u8],
+    opts: &CopyOptions,
+) -> Result<()> {
+    let mut queue = std::collections::VecDeque::from([root.clone()]);
+    if media_type::is_index(&root.media_type) {
+        queue.extend(
+            oci::successors(&root.media_type, root_bytes)?
+                .into_iter()
+                .filter(|d| {
+                    media_type::is_manifest(&d.media_type) || media_type::is_index(&d.media_type)
+                }),
+        );
+    }
+    let mut visited: std::collections::HashSet<Digest> =
+        queue.iter().map(|d| d.digest.clone()).collect();
+    while let Some(node) = queue.pop_front() {
+        for referrer in src.referrers(&node, None).await? {
+            if !visited.insert(referrer.digest.clone()) {
+                continue;
+            }
+            let bytes = read_manifest(src.fetch(&referrer).await?, &referrer).await?;
+            copy_root(src, dst, &referrer, bytes, None, opts).await?;
+            queue.push_back(referrer);
+        }
+    }
     Ok(())
 }
 

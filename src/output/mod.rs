@@ -40,6 +40,14 @@ pub const PULL: Prompts = Prompts {
     skipped: "Skipped    ",
 };
 
+/// Prompts of cp.
+pub const COPY: Prompts = Prompts {
+    start: "Copying",
+    done: "Copied ",
+    exists: "Exists ",
+    skipped: "Skipped",
+};
+
 /// Prints one status line per event, or nothing when `enabled` is false.
 pub struct StatusPrinter {
     prompts: Prompts,
@@ -99,6 +107,9 @@ impl CopyObserver for StatusPrinter {
             self.skipped_untitled.fetch_add(1, Ordering::Relaxed);
         }
         self.status(self.prompts.skipped, desc);
+    }
+    fn on_mounted(&self, desc: &Descriptor) {
+        self.status("Mounted", desc);
     }
 }
 

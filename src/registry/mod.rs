@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod referrers;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -15,7 +16,9 @@ use url::Url;
 
 pub use client::{ClientOptions, HttpClient};
 
-use crate::content::{BlobReader, MAX_MANIFEST_BYTES, ReadOnlyTarget, Target, read_manifest};
+use crate::content::{
+    BlobReader, MAX_MANIFEST_BYTES, Mount, ReadOnlyTarget, Target, read_manifest,
+};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{Descriptor, media_type};
@@ -32,6 +35,8 @@ pub struct Repository {
     base: Url,
     registry: String,
     repository: String,
+    /// Whether the registry has the Referrers API (see `referrers.rs`), shared by clones.
+    referrers: std::sync::Arc<crate::referrers::Capability>,
 }
 
 /// Whether to speak plain HTTP to `reference`'s registry: an explicit `--plain-http[=bool]` wins;
@@ -70,6 +75,7 @@ impl Repository {
             base,
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
+            referrers: Default::default(),
         })
     }
 
@@ -119,6 +125,7 @@ impl Repository {
 
     /// `PUT /manifests/<reference>` with the manifest bytes.
     async fn put_manifest(&self, desc: &Descriptor, bytes: Vec<u8>, reference: &str) -> Result<()> {
+        self.expect_push();
         let url = self.url(&format!("manifests/{reference}"))?;
         let req = self
             .client
@@ -132,6 +139,7 @@ impl Repository {
     /// Monolithic upload: a bodiless `POST /blobs/uploads/`, then one streamed
     /// `PUT <Location>?digest=` (distribution-spec "pushing a blob monolithically", POST then PUT).
     async fn upload_blob(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
+        self.expect_push();
         let start = self.url("blobs/uploads/")?;
         let req = self
             .client
@@ -389,6 +397,18 @@ impl ReadOnlyTarget for Repository {
         let size = bytes.len() as u64;
         Ok((Descriptor::new(media_type, computed, size), bytes))
     }
+
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        self.list_referrers(subject, artifact_type).await
+    }
+
+    fn force_referrers(&self, spec: crate::referrers::DistributionSpec) {
+        self.referrers.force(spec);
+    }
 }
 
 #[async_trait]
@@ -398,7 +418,7 @@ impl Target for Repository {
         if Self::endpoint(&desc.media_type) == "manifests" {
             let bytes = read_manifest(content, desc).await?;
             return self
-                .put_manifest(desc, bytes, &desc.digest.to_string())
+                .push_manifest_indexed(desc, bytes, &desc.digest.to_string())
                 .await;
         }
         self.upload_blob(desc, content).await
@@ -417,7 +437,42 @@ impl Target for Repository {
         reference: &str,
     ) -> Result<()> {
         self.expect_push();
-        self.put_manifest(desc, bytes, reference).await
+        self.push_manifest_indexed(desc, bytes, reference).await
+    }
+
+    /// Cross-repository mount (distribution-spec "mounting a blob from another repository"):
+    /// `POST /blobs/uploads/?mount=<digest>&from=<repository>`. `201 Created` means mounted; a
+    /// `202 Accepted` opened an ordinary upload session instead, which is cancelled here (best
+    /// effort) so the caller can upload the blob the usual way.
+    async fn mount(&self, desc: &Descriptor, from_repository: &str) -> Result<Mount> {
+        // One token for both repositories: push here, pull there.
+        self.expect_push();
+        self.client
+            .add_scope_hint(&auth::repository_scope(from_repository, &["pull"]));
+        let mut url = self.url("blobs/uploads/")?;
+        url.query_pairs_mut()
+            .append_pair("mount", &desc.digest.to_string())
+            .append_pair("from", from_repository);
+        let req = self
+            .client
+            .request(Method::POST, url.as_str())
+            .header(CONTENT_LENGTH, "0");
+        let resp = self
+            .client
+            .send(req, &[StatusCode::CREATED, StatusCode::ACCEPTED])
+            .await?;
+        if resp.status() == StatusCode::CREATED {
+            check_digest_header(&resp, &desc.digest)?;
+            return Ok(Mount::Mounted);
+        }
+        if let Some(session) = header_str(&resp, "Location")
+            .and_then(|l| url.join(l).ok())
+            .filter(|u| u.origin() == self.base.origin())
+        {
+            let cancel = self.client.request(Method::DELETE, session.as_str());
+            let _ = self.client.send_raw(cancel).await;
+        }
+        Ok(Mount::NotMounted)
     }
 }
 

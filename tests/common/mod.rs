@@ -13,6 +13,9 @@
 //! Every test file includes this module with `mod common;`, and no file uses every helper.
 #![allow(dead_code)]
 
+pub mod ferro;
+pub mod layout;
+
 use std::cell::RefCell;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};

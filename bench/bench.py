@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""The oras-rs benchmark (run it through bench/run, which installs what it needs).
+
+For each workload (a: one 1 GiB file, b: 100 x 1 MiB, c: 1000 x 4 KiB, d: one 64 MiB file) and each
+tool (oras-rs, bare curl, the oras Python SDK) it pushes and pulls N times against a Distribution
+registry on loopback, with its own temp storage, and reports the median wall time and peak RSS
+(`/usr/bin/time -v`). Times are printed as ratios to curl's time in the same run. The page cache is
+warm: the data is read once before the first measurement. Raw numbers go to bench/results/.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORKLOADS = {
+    "a": ("1 GiB file", [("big.bin", 1 << 30)]),
+    "b": ("100 x 1 MiB", [(f"f{i:03}.bin", 1 << 20) for i in range(100)]),
+    "c": ("1000 x 4 KiB", [(f"f{i:04}.bin", 4 << 10) for i in range(1000)]),
+    "d": ("64 MiB file", [("mid.bin", 64 << 20)]),
+}
+TOOLS = ["oras-rs", "curl", "python"]
+
+PY_PUSH = """
+import sys, oras.client
+registry, target, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+oras.client.OrasClient(hostname=registry, insecure=True).push(target=target, files=files, quiet=True)
+"""
+PY_PULL = """
+import sys, oras.client
+registry, target, out = sys.argv[1], sys.argv[2], sys.argv[3]
+oras.client.OrasClient(hostname=registry, insecure=True).pull(target=target, outdir=out)
+"""
+
+
+def generate(data: Path) -> None:
+    """Writes each workload's random files once; later runs reuse them."""
+    for key, (_, files) in WORKLOADS.items():
+        d = data / key
+        d.mkdir(parents=True, exist_ok=True)
+        for name, size in files:
+            p = d / name
+            if p.exists() and p.stat().st_size == size:
+                continue
+            with open(p, "wb") as f:
+                left = size
+                while left:
+                    n = min(left, 8 << 20)
+                    f.write(os.urandom(n))
+                    left -= n
+
+
+def warm(data: Path) -> None:
+    for p in data.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                while f.read(8 << 20):
+                    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_registry(tmp: Path):
+    port = free_port()
+    cfg = tmp / "config.yml"
+    cfg.write_text(
+        f"""version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: {tmp / 'storage'}
+http:
+  addr: 127.0.0.1:{port}
+"""
+    )
+    log = open(tmp / "registry.log", "w")
+    proc = subprocess.Popen(["docker-registry", "serve", str(cfg)], stdout=log, stderr=log)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1)
+            return proc, f"localhost:{port}"
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    sys.exit("registry did not start; see " + str(tmp / "registry.log"))
+
+
+def timed(cmd, cwd, env=None):
+    """Runs cmd under GNU time; returns (seconds, peak RSS KiB)."""
+    out = subprocess.run(
+        ["/usr/bin/time", "-v"] + cmd,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if out.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd[:6])} ...\n{out.stderr[-3000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", out.stderr).group(1)
+    parts = [float(x) for x in wall.split(":")]
+    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))
+    return seconds, rss
+
+
+def commands(tool, op, oras, registry, repo, files, out, python):
+    ref = f"{registry}/{repo}:v1"
+    if tool == "oras-rs":
+        return [oras, "push", ref] + files if op == "push" else [oras, "pull", ref, "-o", out]
+    if tool == "curl":
+        if op == "push":
+            return ["bash", str(HERE / "curl_push.sh"), registry, repo, "v1"] + files
+        return ["bash", str(HERE / "curl_pull.sh"), registry, repo, "v1", out]
+    script = PY_PUSH if op == "push" else PY_PULL
+    args = files if op == "push" else [out]
+    return [python, "-c", script, registry, ref] + args
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--oras", required=True, help="the oras-rs binary")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workloads", default="a,b,c,d")
+    ap.add_argument("--tools", default=",".join(TOOLS))
+    args = ap.parse_args()
+    oras = str(Path(args.oras).resolve())
+    python = str(HERE / ".venv" / "bin" / "python")
+    workloads = args.workloads.split(",")
+    tools = args.tools.split(",")
+
+    data = HERE / ".data"
+    print("generating data (once) ...", file=sys.stderr)
+    generate(data)
+    warm(data)
+    tmp = Path(tempfile.mkdtemp(prefix="oras-bench-"))
+    proc, registry = start_registry(tmp)
+    results = {}
+    try:
+        for w in workloads:
+            files = [name for name, _ in WORKLOADS[w][1]]
+            cwd = data / w
+            floor = []
+            for _ in range(args.runs):
+                floor.append(timed(["sh", "-c", "openssl dgst -sha256 -r * >/dev/null"], cwd)[0])
+            results[(w, "hash", "openssl")] = (statistics.median(floor), 0)
+            for tool in tools:
+                push, pull = [], []
+                for run in range(args.runs):
+                    repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
+                    push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python), cwd))
+                    out = tmp / "out"
+                    shutil.rmtree(out, ignore_errors=True)
+                    out.mkdir()
+                    pull.append(timed(commands(tool, "pull", oras, registry, repo, files, str(out), python), out))
+                    shutil.rmtree(out, ignore_errors=True)
+                    print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
+                for op, samples in (("push", push), ("pull", pull)):
+                    results[(w, op, tool)] = (
+                        statistics.median(s[0] for s in samples),
+                        max(s[1] for s in samples),
+                    )
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    res_dir = HERE / "results"
+    res_dir.mkdir(exist_ok=True)
+    raw = [
+        {"workload": w, "op": op, "tool": tool, "median_seconds": t, "peak_rss_kib": rss, "runs": args.runs}
+        for (w, op, tool), (t, rss) in results.items()
+    ]
+    (res_dir / f"{stamp}.json").write_text(json.dumps(raw, indent=2) + "\n")
+
+    print(f"\noras-rs benchmark, {args.runs} run(s) each, median wall time; page cache warm; registry on loopback")
+    print(f"{nproc()} cores; ratios are to curl's time in this run (lower is faster)\n")
+    header = "| workload | op | curl s | " + " | ".join(f"{t} ratio" for t in tools if t != "curl") + " | " + " | ".join(f"{t} RSS MiB" for t in tools) + " |"
+    print(header)
+    print("|" + "|".join(["---"] * (header.count("|") - 1)) + "|")
+    for w in workloads:
+        for op in ("push", "pull"):
+            base = results.get((w, op, "curl"), (None, 0))[0]
+            cells = [WORKLOADS[w][0], op, f"{base:.2f}" if base else "-"]
+            for t in tools:
+                if t == "curl":
+                    continue
+                v = results.get((w, op, t))
+                cells.append(f"{v[0] / base:.2f} ({v[0]:.2f}s)" if v and base else (f"{v[0]:.2f}s" if v else "-"))
+            for t in tools:
+                v = results.get((w, op, t))
+                cells.append(f"{v[1] / 1024:.1f}" if v else "-")
+            print("| " + " | ".join(cells) + " |")
+        h = results.get((w, "hash", "openssl"))
+        if h:
+            print(f"| {WORKLOADS[w][0]} | openssl dgst -sha256 | {h[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
+    print(f"\nraw numbers: {res_dir / (stamp + '.json')}")
+
+
+def nproc() -> int:
+    return os.cpu_count() or 0
+
+
+if __name__ == "__main__":
+    main()

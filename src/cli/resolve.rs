@@ -1,0 +1,61 @@
+//! `oras resolve`: print the digest a tag (or a platform of an index) resolves to.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use oras_rs::Error;
+use oras_rs::copy::platform::resolve_platform;
+
+use super::options::{CommonArgs, PlatformArgs, TargetArgs};
+use crate::output;
+
+/// [Preview] Resolves digest of the target artifact
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example - Resolve digest of the target artifact:\n  oras resolve localhost:5000/hello-world:v1\n\nExample - Resolve digest of a platform of a multi-platform image:\n  oras resolve --platform linux/arm64 localhost:5000/hello-world:v1\n\nExample - Print the full reference:\n  oras resolve -l localhost:5000/hello-world:v1"
+)]
+pub struct ResolveArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    platform: PlatformArgs,
+
+    /// Print the full artifact reference with digest
+    #[arg(short = 'l', long)]
+    full_reference: bool,
+
+    /// <name>{:<tag>|@<digest>}
+    #[arg(value_name = "REFERENCE")]
+    reference: String,
+
+    // Last: its help heading would otherwise apply to the options after it.
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+impl ResolveArgs {
+    /// Shared flags, for logging set-up.
+    pub fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+/// Runs `oras resolve`.
+pub async fn run(args: ResolveArgs) -> Result<()> {
+    let platform = args.platform.parse()?;
+    let source = args.target.open_read(&args.reference)?;
+    let Some(reference) = source.reference.clone() else {
+        bail!(Error::invalid_with_hint(
+            format!("{:?}: no tag or digest specified", args.reference),
+            "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras resolve -h\" for more options and examples"
+        ));
+    };
+    let desc = resolve_platform(&*source.target, &reference, platform.as_ref())
+        .await
+        .context("failed to resolve digest")?;
+    if args.full_reference {
+        output::println_ignore_pipe(&format!("{}@{}", source.name, desc.digest));
+    } else {
+        output::println_ignore_pipe(&desc.digest.to_string());
+    }
+    Ok(())
+}

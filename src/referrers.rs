@@ -1,0 +1,353 @@
+//! Referrers: the manifests whose `subject` points at a given manifest (image-spec v1.1,
+//! distribution-spec v1.1 "Listing Referrers").
+//!
+//! A registry either implements the Referrers API (`GET /v2/<name>/referrers/<digest>`, and an
+//! `OCI-Subject` header when a manifest with a subject is pushed) or it does not, in which case
+//! clients keep the *referrers tag schema*: an image index tagged `<alg>-<hex>` of the subject,
+//! listing one descriptor per referrer. This module owns what does not depend on HTTP:
+//! - [`DistributionSpec`] (`--distribution-spec`) and [`Capability`], the per-repository record of
+//!   whether the API is there (detected once per run, or forced);
+//! - the tag schema: [`tag_schema_referrers`] reads it, [`add_to_tag_schema`] adds a referrer;
+//! - [`referrer_entry`]: the descriptor a pushed manifest is listed under;
+//! - [`discover`]: the referrers graph below a manifest, level by level, cycles cut.
+//!
+//! The registry side (API requests, fallback, pushing with `OCI-Subject` detection) lives in
+//! `registry/referrers.rs`.
+
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use futures_util::future::BoxFuture;
+
+use crate::content::{ReadOnlyTarget, Target};
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+use crate::oci::{self, Descriptor, Index, media_type};
+
+/// Annotation with which a Referrers API response says which filters the registry applied.
+pub const FILTERS_APPLIED_ANNOTATION: &str = "org.opencontainers.referrers.filtersApplied";
+
+/// `--distribution-spec`: how referrers are listed and recorded, instead of detecting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistributionSpec {
+    /// `v1.1-referrers-api`: the Referrers API only; no tag-schema index is read or written.
+    ReferrersApi,
+    /// `v1.1-referrers-tag`: the referrers tag schema only, even when the API exists.
+    ReferrersTag,
+}
+
+impl FromStr for DistributionSpec {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "v1.1-referrers-api" => Ok(DistributionSpec::ReferrersApi),
+            "v1.1-referrers-tag" => Ok(DistributionSpec::ReferrersTag),
+            other => Err(Error::invalid_with_hint(
+                format!("unknown distribution specification flag: {other}"),
+                "Available options: v1.1-referrers-tag, v1.1-referrers-api",
+            )),
+        }
+    }
+}
+
+/// What is known about a repository's Referrers API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferrersState {
+    /// Not asked yet: the next listing tries the API, the next push looks for `OCI-Subject`.
+    Unknown,
+    /// The registry implements the Referrers API.
+    Supported,
+    /// The registry does not: the tag schema is used.
+    Unsupported,
+}
+
+// 0 is `Unknown`.
+const SUPPORTED: u8 = 1;
+const UNSUPPORTED: u8 = 2;
+const FORCED: u8 = 4;
+
+/// A repository's [`ReferrersState`], shared by its clones, plus the lock that serializes its
+/// tag-schema index updates within this process.
+#[derive(Debug, Default)]
+pub struct Capability {
+    state: AtomicU8,
+    /// Held while an `<alg>-<hex>` index is read, changed and written back.
+    pub(crate) index_lock: tokio::sync::Mutex<()>,
+}
+
+impl Capability {
+    /// The current state.
+    pub fn state(&self) -> ReferrersState {
+        match self.state.load(Ordering::SeqCst) & !FORCED {
+            SUPPORTED => ReferrersState::Supported,
+            UNSUPPORTED => ReferrersState::Unsupported,
+            _ => ReferrersState::Unknown,
+        }
+    }
+
+    /// Whether `--distribution-spec` chose the state (detection then changes nothing).
+    pub fn is_forced(&self) -> bool {
+        self.state.load(Ordering::SeqCst) & FORCED != 0
+    }
+
+    /// Forces the state for the rest of the run.
+    pub fn force(&self, spec: DistributionSpec) {
+        let state = match spec {
+            DistributionSpec::ReferrersApi => SUPPORTED,
+            DistributionSpec::ReferrersTag => UNSUPPORTED,
+        };
+        self.state.store(state | FORCED, Ordering::SeqCst);
+    }
+
+    /// Records what a request showed, unless the state was forced.
+    pub fn detected(&self, supported: bool) {
+        let state = if supported { SUPPORTED } else { UNSUPPORTED };
+        let _ = self
+            .state
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| {
+                (current & FORCED == 0).then_some(state)
+            });
+    }
+}
+
+/// The referrers of `subject` recorded in the tag schema of `target` (the index tagged
+/// `<alg>-<hex>`), keeping only `artifact_type` when given. No index means no referrers.
+pub async fn tag_schema_referrers(
+    target: &(impl ReadOnlyTarget + ?Sized),
+    subject: &Descriptor,
+    artifact_type: Option<&str>,
+) -> Result<Vec<Descriptor>> {
+    let Some(index) = read_tag_schema_index(target, &subject.digest).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(filter_artifact_type(index.manifests, artifact_type))
+}
+
+/// Keeps the descriptors of `artifact_type` (all of them when `None`).
+pub fn filter_artifact_type(
+    referrers: Vec<Descriptor>,
+    artifact_type: Option<&str>,
+) -> Vec<Descriptor> {
+    referrers
+        .into_iter()
+        .filter(|d| artifact_type.is_none_or(|t| d.artifact_type.as_deref() == Some(t)))
+        .collect()
+}
+
+async fn read_tag_schema_index(
+    target: &(impl ReadOnlyTarget + ?Sized),
+    subject: &Digest,
+) -> Result<Option<Index>> {
+    let tag = subject.tag_form();
+    let (desc, bytes) = match target.fetch_reference(&tag).await {
+        Ok(found) => found,
+        Err(Error::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !media_type::is_index(&desc.media_type) {
+        return Err(Error::Protocol(format!(
+            "the referrers tag {tag} points at a {} document, not an image index",
+            desc.media_type
+        )));
+    }
+    Ok(Some(oci::parse_index(&bytes)?))
+}
+
+/// For a manifest with a `subject`: the subject and the descriptor the manifest is listed under
+/// among its referrers (media type, digest and size of `desc`; `artifactType` = the manifest's
+/// `artifactType`, or its config media type when it has none; `annotations` = the manifest's
+/// annotations). `None` for documents without a subject and for blobs.
+pub fn referrer_entry(desc: &Descriptor, bytes: &[u8]) -> Result<Option<(Descriptor, Descriptor)>> {
+    let (subject, artifact_type, annotations) = match desc.media_type.as_str() {
+        media_type::OCI_MANIFEST => {
+            let manifest = oci::parse_manifest(bytes)?;
+            let artifact_type = manifest
+                .artifact_type
+                .filter(|t| !t.is_empty())
+                .unwrap_or(manifest.config.media_type);
+            (manifest.subject, Some(artifact_type), manifest.annotations)
+        }
+        media_type::OCI_INDEX => {
+            let index = oci::parse_index(bytes)?;
+            (index.subject, index.artifact_type, index.annotations)
+        }
+        _ => return Ok(None),
+    };
+    let Some(subject) = subject else {
+        return Ok(None);
+    };
+    let mut entry = Descriptor::new(desc.media_type.clone(), desc.digest.clone(), desc.size);
+    entry.artifact_type = artifact_type.filter(|t| !t.is_empty());
+    entry.annotations = annotations.filter(|a| !a.is_empty());
+    Ok(Some((subject, entry)))
+}
+
+/// Adds `entry` to the tag-schema index of `subject` in `target`: reads the `<alg>-<hex>` index
+/// (none yet means an empty one), appends the entry unless a referrer with its digest is already
+/// listed, and pushes the new index under the same tag. The previous index is left in place (as
+/// oras does: no garbage collection of replaced indexes).
+pub async fn add_to_tag_schema(
+    target: &(impl Target + ?Sized),
+    subject: &Descriptor,
+    entry: Descriptor,
+) -> Result<()> {
+    let mut manifests = read_tag_schema_index(target, &subject.digest)
+        .await?
+        .map(|i| i.manifests)
+        .unwrap_or_default();
+    if manifests.iter().any(|d| d.digest == entry.digest) {
+        return Ok(());
+    }
+    manifests.push(entry);
+    let index = Index {
+        schema_version: 2,
+        media_type: Some(media_type::OCI_INDEX.to_string()),
+        artifact_type: None,
+        manifests,
+        subject: None,
+        annotations: None,
+    };
+    let bytes = oci::to_go_json(&index)?;
+    let desc = Descriptor::new(
+        media_type::OCI_INDEX,
+        Digest::sha256_of(&bytes),
+        bytes.len() as u64,
+    );
+    target
+        .push_reference(&desc, bytes, &subject.digest.tag_form())
+        .await
+}
+
+/// One referrer found by [`discover`], with the referrers found below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferrerNode {
+    /// The referrer, as the registry (or tag-schema index) listed it.
+    pub descriptor: Descriptor,
+    /// Its own referrers; empty at the depth limit and for a manifest already expanded elsewhere
+    /// in the graph (which is how cycles end).
+    pub referrers: Vec<ReferrerNode>,
+}
+
+/// The referrers graph below `subject`: its referrers (of `artifact_type` when given), theirs,
+/// and so on, `depth` levels deep (`None`: all). Each manifest is expanded once: a referrer met
+/// again (a cycle written into a tag-schema index, or two paths to one manifest) is listed
+/// without children, so the walk always ends.
+pub async fn discover(
+    target: &dyn ReadOnlyTarget,
+    subject: &Descriptor,
+    artifact_type: Option<&str>,
+    depth: Option<usize>,
+) -> Result<Vec<ReferrerNode>> {
+    let mut expanded = HashSet::new();
+    expanded.insert(subject.digest.clone());
+    walk(target, subject, artifact_type, depth, &mut expanded).await
+}
+
+fn walk<'a>(
+    target: &'a dyn ReadOnlyTarget,
+    subject: &'a Descriptor,
+    artifact_type: Option<&'a str>,
+    depth: Option<usize>,
+    expanded: &'a mut HashSet<Digest>,
+) -> BoxFuture<'a, Result<Vec<ReferrerNode>>> {
+    Box::pin(async move {
+        if depth == Some(0) {
+            return Ok(Vec::new());
+        }
+        let referrers = target.referrers(subject, artifact_type).await?;
+        let mut nodes = Vec::with_capacity(referrers.len());
+        for referrer in referrers {
+            let children = if expanded.insert(referrer.digest.clone()) {
+                walk(
+                    target,
+                    &referrer,
+                    artifact_type,
+                    depth.map(|d| d - 1),
+                    expanded,
+                )
+                .await?
+            } else {
+                Vec::new()
+            };
+            nodes.push(ReferrerNode {
+                descriptor: referrer,
+                referrers: children,
+            });
+        }
+        Ok(nodes)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distribution_spec_values_are_oras_ones() {
+        assert_eq!(
+            "v1.1-referrers-api".parse::<DistributionSpec>().unwrap(),
+            DistributionSpec::ReferrersApi
+        );
+        assert_eq!(
+            "v1.1-referrers-tag".parse::<DistributionSpec>().unwrap(),
+            DistributionSpec::ReferrersTag
+        );
+        let err = "v1.1".parse::<DistributionSpec>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown distribution specification flag: v1.1"
+        );
+        assert_eq!(
+            err.hint().unwrap(),
+            "Available options: v1.1-referrers-tag, v1.1-referrers-api"
+        );
+    }
+
+    #[test]
+    fn forced_capability_ignores_detection() {
+        let cap = Capability::default();
+        assert_eq!(cap.state(), ReferrersState::Unknown);
+        cap.detected(false);
+        assert_eq!(cap.state(), ReferrersState::Unsupported);
+        cap.force(DistributionSpec::ReferrersApi);
+        cap.detected(false);
+        assert_eq!(cap.state(), ReferrersState::Supported);
+        assert!(cap.is_forced());
+    }
+
+    #[test]
+    fn referrer_entry_takes_artifact_type_or_config_type_and_annotations() {
+        let subject = r#"{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}"#;
+        let with_type = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.sbom","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}},"layers":[],"subject":{subject},"annotations":{{"k":"v"}}}}"#
+        );
+        let desc = Descriptor::new(
+            media_type::OCI_MANIFEST,
+            Digest::sha256_of(with_type.as_bytes()),
+            with_type.len() as u64,
+        );
+        let (subj, entry) = referrer_entry(&desc, with_type.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(subj.size, 2);
+        assert_eq!(entry.artifact_type.as_deref(), Some("application/vnd.sbom"));
+        assert_eq!(entry.annotations.unwrap()["k"], "v");
+        assert_eq!(entry.digest, desc.digest);
+
+        let config_type = with_type.replace(r#""artifactType":"application/vnd.sbom","#, "");
+        let desc = Descriptor::new(media_type::OCI_MANIFEST, desc.digest.clone(), 1);
+        let (_, entry) = referrer_entry(&desc, config_type.as_bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.artifact_type.as_deref(), Some(media_type::OCI_EMPTY));
+
+        let no_subject = config_type.replace(&format!(r#","subject":{subject}"#), "");
+        assert!(
+            referrer_entry(&desc, no_subject.as_bytes())
+                .unwrap()
+                .is_none()
+        );
+    }
+}
