@@ -1574,3 +1574,59 @@ fn plain_registry_without_auth_still_works_with_a_stored_credential_elsewhere() 
             .all(|r| r.header("authorization").is_empty())
     );
 }
+
+#[test]
+fn cp_between_authenticated_registries_uses_stored_credentials() {
+    let tokens = TokenServer::start(TokenServerOptions::default());
+    let source = start_token(&tokens);
+    let dest = start_htpasswd(false);
+    let work = workdir();
+    let docker = work.path().join("docker");
+    fs::create_dir_all(&docker).unwrap();
+    fs::write(
+        docker.join("config.json"),
+        serde_json::json!({"auths": {
+            source.addr(): {"identitytoken": REFRESH_TOKEN},
+            dest.addr(): {"auth": basic_b64()},
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    write_file(work.path(), "cp.txt", "copied with auth\n");
+    let out = oras()
+        .current_dir(work.path())
+        .env("DOCKER_CONFIG", &docker)
+        .args(["push", &source.reference("demo/src:v1"), "cp.txt"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let out = oras()
+        .env("DOCKER_CONFIG", &docker)
+        .args([
+            "cp",
+            &source.reference("demo/src:v1"),
+            &dest.reference("demo/dst:v1"),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let digest = sha256_digest(b"copied with auth\n");
+    assert!(dest.blob_data_path(&digest).exists());
+    // Without the destination's credential, cp fails on the destination only.
+    fs::write(
+        docker.join("config.json"),
+        serde_json::json!({"auths": {source.addr(): {"identitytoken": REFRESH_TOKEN}}}).to_string(),
+    )
+    .unwrap();
+    let out = oras()
+        .env("DOCKER_CONFIG", &docker)
+        .args([
+            "cp",
+            &source.reference("demo/src:v1"),
+            &dest.reference("demo/dst:v2"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("basic credential not found"), "{stderr}");
+}
