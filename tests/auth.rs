@@ -1630,3 +1630,119 @@ fn cp_between_authenticated_registries_uses_stored_credentials() {
     let stderr = assert_clean_failure(&out);
     assert!(stderr.contains("basic credential not found"), "{stderr}");
 }
+
+#[test]
+fn cp_takes_separate_credentials_for_source_and_destination() {
+    // Two htpasswd registries and no stored credential: only the --from-*/--to-* flags can
+    // authenticate each side.
+    let source = start_htpasswd(false);
+    let dest = start_htpasswd(false);
+    let work = workdir();
+    write_file(work.path(), "cp.txt", "copied with flags\n");
+    let out = oras()
+        .current_dir(work.path())
+        .args([
+            "push",
+            "-u",
+            USER,
+            "-p",
+            PASSWORD,
+            &source.reference("demo/src:v1"),
+            "cp.txt",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let src = source.reference("demo/src:v1");
+    let dst = dest.reference("demo/dst:v1");
+
+    // The destination's credential is missing: the copy fails and nothing is tagged there.
+    let out = oras()
+        .args([
+            "cp",
+            "--from-username",
+            USER,
+            "--from-password",
+            PASSWORD,
+            &src,
+            &dst,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[0], "WARNING! Using --from-password via the CLI is insecure.",
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("Error: ") && lines[1].contains("basic credential not found"),
+        "{stderr}"
+    );
+    let tag_dir = dest
+        .storage_root()
+        .join("docker/registry/v2/repositories/demo/dst/_manifests/tags/v1");
+    assert!(!tag_dir.exists(), "nothing may be tagged on a failed copy");
+
+    let out = oras()
+        .args([
+            "cp",
+            "--from-username",
+            USER,
+            "--from-password",
+            PASSWORD,
+            "--to-username",
+            USER,
+            "--to-password",
+            PASSWORD,
+            &src,
+            &dst,
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let digest = sha256_digest(b"copied with flags\n");
+    assert!(dest.blob_data_path(&digest).exists());
+    assert!(tag_dir.exists(), "the copy is tagged v1 in the destination");
+}
+
+#[test]
+fn login_writes_a_bind_mounted_config_in_place() {
+    // Inside a private mount namespace, config.json is a bind mount of another file (as in a
+    // container): it cannot be renamed over, so login must write it in place, keeping its keys.
+    let registry = start_htpasswd(false);
+    let work = workdir();
+    let docker = work.path().join("docker");
+    fs::create_dir_all(&docker).unwrap();
+    let mounted = docker.join("config.json");
+    fs::write(&mounted, "{}").unwrap();
+    let real = work.path().join("host-config.json");
+    fs::write(&real, r#"{"credsStore":"","keep":{"me":true}}"#).unwrap();
+    let mut cmd = std::process::Command::new("unshare");
+    common::clean_env(&mut cmd);
+    cmd.env("DOCKER_CONFIG", &docker)
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(r#"mount --bind "$1" "$2" || exit 97; exec "$3" login -u "$4" -p "$5" "$6""#)
+        .arg("sh")
+        .arg(&real)
+        .arg(&mounted)
+        .arg(common::oras_bin())
+        .args([USER, PASSWORD, &registry.addr()]);
+    let out = cmd.output().expect("run unshare");
+    assert_ne!(
+        out.status.code(),
+        Some(97),
+        "cannot bind-mount in a user namespace"
+    );
+    let stdout = assert_success(&out);
+    assert!(stdout.contains("Login Succeeded"), "{stdout}");
+    let written: serde_json::Value = serde_json::from_slice(&fs::read(&real).unwrap()).unwrap();
+    assert_eq!(written["auths"][registry.addr()]["auth"], basic_b64());
+    assert_eq!(written["keep"]["me"], true, "unknown keys are kept");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

@@ -1205,3 +1205,20 @@ fn cp_falls_back_to_an_upload_when_the_registry_declines_a_mount() {
         "{requests:?}"
     );
 }
+
+#[test]
+fn headers_are_refused_on_a_layout_target() {
+    let work = workdir();
+    write_file(work.path(), "a.txt", "a\n");
+    let layout = work.path().join("layout");
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", "--oci-layout", "-H", "X-Api-Key: secret"])
+        .arg(format!("{}:v1", layout.display()))
+        .arg("a.txt")
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("-H/--header"), "{stderr}");
+    assert!(!layout.exists(), "nothing may be written");
+}

@@ -42,6 +42,11 @@ pub struct CpArgs {
     #[arg(long, default_value_t = 3)]
     concurrency: usize,
 
+    /// Customized DNS for both registries, formatted in `host:port:address[:address_port]`
+    /// (the --from-resolve and --to-resolve entries are applied after these)
+    #[arg(long, value_name = "RESOLVE")]
+    resolve: Vec<String>,
+
     /// [Preview] Set OCI distribution spec version and API option for source. Options:
     /// v1.1-referrers-api, v1.1-referrers-tag
     #[arg(long, value_name = "SPEC")]
@@ -68,8 +73,13 @@ impl CpArgs {
 
 /// Runs `oras cp`.
 pub async fn run(args: CpArgs) -> Result<()> {
-    let from: TargetArgs = args.from.clone().into();
-    let to: TargetArgs = args.to.clone().into();
+    let mut from: TargetArgs = args.from.clone().into();
+    let mut to: TargetArgs = args.to.clone().into();
+    // Base --resolve rules first, so a side's own rules (later entries) win.
+    for side in [&mut from, &mut to] {
+        let own = std::mem::take(&mut side.remote.resolve);
+        side.remote.resolve = args.resolve.iter().cloned().chain(own).collect();
+    }
     let platform = args.platform.parse()?;
     let src = from.open_read(&args.source)?;
     let Some(src_ref) = src.reference.clone() else {

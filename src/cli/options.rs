@@ -104,6 +104,10 @@ pub struct RemoteArgs {
     /// The secret read from stdin, read once however many times the options are used.
     #[arg(skip)]
     stdin_secret: StdinSecret,
+
+    /// `from-` or `to-` when these options came from cp's prefixed flags (for messages).
+    #[arg(skip)]
+    pub flag_prefix: &'static str,
 }
 
 impl std::fmt::Debug for RemoteArgs {
@@ -263,10 +267,16 @@ impl RemoteArgs {
     /// passed on the command line. `None` means "use the credential store".
     pub fn flag_credential(&self) -> Result<Option<Credential>> {
         self.validate()?;
-        if self.password.is_some() {
+        // cp's prefixed flags have no stdin form to recommend.
+        let p = self.flag_prefix;
+        if self.password.is_some() && p.is_empty() {
             eprintln!("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
+        } else if self.password.is_some() {
+            eprintln!("WARNING! Using --{p}password via the CLI is insecure.");
         }
-        if self.identity_token.is_some() {
+        if self.identity_token.is_some() && !p.is_empty() {
+            eprintln!("WARNING! Using --{p}identity-token via the CLI is insecure.");
+        } else if self.identity_token.is_some() {
             eprintln!(
                 "WARNING! Using --identity-token via the CLI is insecure. Use --identity-token-stdin."
             );
@@ -501,6 +511,12 @@ impl TargetArgs {
     }
 
     fn locate(&self, raw: &str) -> Result<Location> {
+        // Headers are for a registry; on a layout they would be silently ignored (oras refuses too).
+        if self.is_layout() && !self.remote.headers.is_empty() {
+            bail!(oras_rs::Error::invalid(
+                "custom header flags (-H/--header) cannot be used on an OCI image layout target"
+            ));
+        }
         if let Some(path) = &self.oci_layout_path {
             // The whole argument is the tag (or digest), so tags like `example.com:v1` work.
             return Ok(Location::Layout {
@@ -619,6 +635,87 @@ macro_rules! prefixed_target_args {
         #[derive(Args, Debug, Clone)]
         #[command(next_help_heading = $heading)]
         pub struct $name {
+            /// Registry username
+            #[arg(
+                id = concat!($prefix, "username"),
+                long = concat!($prefix, "username"),
+                value_name = "USERNAME",
+                help = concat!("The ", $side, " registry's username")
+            )]
+            pub username: Option<String>,
+
+            /// Registry password or identity token
+            #[arg(
+                id = concat!($prefix, "password"),
+                long = concat!($prefix, "password"),
+                value_name = "PASSWORD",
+                help = concat!("The ", $side, " registry's password or identity token")
+            )]
+            pub password: Option<String>,
+
+            /// Registry identity token
+            #[arg(
+                id = concat!($prefix, "identity-token"),
+                long = concat!($prefix, "identity-token"),
+                value_name = "TOKEN",
+                help = concat!("The ", $side, " registry's identity token")
+            )]
+            pub identity_token: Option<String>,
+
+            /// Authentication files
+            #[arg(
+                id = concat!($prefix, "registry-config"),
+                long = concat!($prefix, "registry-config"),
+                value_name = "PATH",
+                help = concat!("Path of the authentication file for the ", $side, " registry")
+            )]
+            pub registry_config: Vec<PathBuf>,
+
+            /// CA file
+            #[arg(
+                id = concat!($prefix, "ca-file"),
+                long = concat!($prefix, "ca-file"),
+                value_name = "PATH",
+                help = concat!("Server certificate authority file for the ", $side, " registry")
+            )]
+            pub ca_file: Option<PathBuf>,
+
+            /// Client certificate
+            #[arg(
+                id = concat!($prefix, "cert-file"),
+                long = concat!($prefix, "cert-file"),
+                value_name = "PATH",
+                help = concat!("Client certificate file for the ", $side, " registry")
+            )]
+            pub cert_file: Option<PathBuf>,
+
+            /// Client key
+            #[arg(
+                id = concat!($prefix, "key-file"),
+                long = concat!($prefix, "key-file"),
+                value_name = "PATH",
+                help = concat!("Client private key file for the ", $side, " registry")
+            )]
+            pub key_file: Option<PathBuf>,
+
+            /// Custom headers
+            #[arg(
+                id = concat!($prefix, "header"),
+                long = concat!($prefix, "header"),
+                value_name = "HEADER",
+                help = concat!("Add custom headers to requests to the ", $side, " registry (`Name: value`)")
+            )]
+            pub headers: Vec<String>,
+
+            /// Custom DNS
+            #[arg(
+                id = concat!($prefix, "resolve"),
+                long = concat!($prefix, "resolve"),
+                value_name = "RESOLVE",
+                help = concat!("Customized DNS for the ", $side, " registry, formatted in `host:port:address[:address_port]`")
+            )]
+            pub resolve: Vec<String>,
+
             /// Allow connections to the registry without certs
             #[arg(
                 id = concat!($prefix, "insecure"),
@@ -662,8 +759,18 @@ macro_rules! prefixed_target_args {
             fn from(a: $name) -> TargetArgs {
                 TargetArgs {
                     remote: RemoteArgs {
+                        username: a.username,
+                        password: a.password,
+                        identity_token: a.identity_token,
+                        registry_config: a.registry_config,
                         insecure: a.insecure,
                         plain_http: a.plain_http,
+                        ca_file: a.ca_file,
+                        cert_file: a.cert_file,
+                        key_file: a.key_file,
+                        headers: a.headers,
+                        resolve: a.resolve,
+                        flag_prefix: $prefix,
                         ..RemoteArgs::default()
                     },
                     oci_layout: a.oci_layout,

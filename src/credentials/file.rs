@@ -169,10 +169,35 @@ impl ConfigFile {
         tmp.write_all(&body)
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(|e| file_error(&self.path, format!("cannot write: {e}")))?;
-        tmp.persist(&target)
-            .map_err(|e| file_error(&self.path, format!("cannot replace the file: {}", e.error)))?;
-        Ok(())
+        match tmp.persist(&target) {
+            Ok(_) => Ok(()),
+            // A file bind-mounted into a container cannot be replaced (EBUSY, or EXDEV across
+            // mounts): write it in place instead, as docker does, keeping its mode at 0600.
+            Err(e) if matches!(e.error.raw_os_error(), Some(16) | Some(18)) => {
+                write_in_place(&target, &body).map_err(|err| {
+                    file_error(&self.path, format!("cannot write in place: {err}")).into()
+                })
+            }
+            Err(e) => {
+                Err(file_error(&self.path, format!("cannot replace the file: {}", e.error)).into())
+            }
+        }
     }
+}
+
+/// Overwrites `target` with `body` without replacing the inode (the bind-mount case).
+fn write_in_place(target: &Path, body: &[u8]) -> std::io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(target)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(body)?;
+    file.sync_all()
 }
 
 /// Follows symlinks (relative ones against their own directory) to the file really written.
