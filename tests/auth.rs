@@ -1746,3 +1746,34 @@ fn login_writes_a_bind_mounted_config_in_place() {
         0o600
     );
 }
+
+#[test]
+fn https_proxy_tunnels_tls_registry_requests() {
+    // A TLS registry under a name only the proxy can resolve: the push must go through
+    // HTTPS_PROXY with CONNECT (the certificate is for localhost, hence --insecure).
+    let reg = start_htpasswd(true);
+    let work = workdir();
+    write_file(work.path(), "p.txt", "through a tunnel\n");
+    let reference = format!("registry.test:{}/demo/tunnel:v1", reg.port());
+    let proxy = ForwardProxy::start(|_| Duration::ZERO);
+    let out = oras()
+        .current_dir(work.path())
+        .env("HTTPS_PROXY", proxy.url())
+        .args(["push", "--insecure", &reference, "p.txt"])
+        .args(["-u", USER, "--password-stdin"])
+        .write_stdin(PASSWORD)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let seen = proxy.seen();
+    let authority = format!("registry.test:{}", reg.port());
+    assert!(
+        seen.iter()
+            .any(|r| r.method == "CONNECT" && r.uri == authority),
+        "{seen:#?}"
+    );
+    assert!(
+        reg.blob_data_path(&sha256_digest(b"through a tunnel\n"))
+            .exists()
+    );
+}

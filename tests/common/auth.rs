@@ -650,6 +650,9 @@ fn forward(
     };
     seen.lock().unwrap().push(request.clone());
     std::thread::sleep(hook(&request));
+    if request.method == "CONNECT" {
+        return tunnel(client, &request.uri);
+    }
     let Some(rest) = request.uri.strip_prefix("http://") else {
         return write_response(&mut client, 400, &[], b"absolute http URI expected");
     };
@@ -678,6 +681,30 @@ fn forward(
     upstream.flush()?;
     std::io::copy(&mut upstream, &mut client)?;
     let _ = client.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// `CONNECT host:port` (how HTTPS goes through a proxy): connect, answer 200, then splice bytes
+/// both ways until either side closes. `.test` hosts are reached on 127.0.0.1.
+fn tunnel(mut client: TcpStream, authority: &str) -> std::io::Result<()> {
+    let target = match authority.rsplit_once(':') {
+        Some((host, port)) if host.ends_with(".test") => format!("127.0.0.1:{port}"),
+        _ => authority.to_string(),
+    };
+    let Ok(upstream) = TcpStream::connect(target) else {
+        return write_response(&mut client, 502, &[], b"upstream unreachable");
+    };
+    client.set_read_timeout(None)?;
+    client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+    let (mut c_read, mut u_write) = (client.try_clone()?, upstream.try_clone()?);
+    let up = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut c_read, &mut u_write);
+        let _ = u_write.shutdown(Shutdown::Write);
+    });
+    let (mut u_read, mut c_write) = (upstream, client);
+    let _ = std::io::copy(&mut u_read, &mut c_write);
+    let _ = c_write.shutdown(Shutdown::Both);
+    let _ = up.join();
     Ok(())
 }
 
