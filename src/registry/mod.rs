@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod error;
+pub mod listing;
 pub mod referrers;
 
 use async_trait::async_trait;
@@ -14,6 +15,7 @@ use reqwest::{Method, Response, StatusCode};
 use url::Url;
 
 pub use client::{ClientOptions, HttpClient};
+pub use listing::Registry;
 
 use crate::content::{
     BlobReader, MAX_MANIFEST_BYTES, Mount, ReadOnlyTarget, Target, read_manifest,
@@ -353,6 +355,10 @@ impl ReadOnlyTarget for Repository {
     fn force_referrers(&self, spec: crate::referrers::DistributionSpec) {
         self.referrers.force(spec);
     }
+
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        self.list_tags(last).await
+    }
 }
 
 #[async_trait]
@@ -410,5 +416,9 @@ impl Target for Repository {
             let _ = self.client.send_raw(cancel).await;
         }
         Ok(Mount::NotMounted)
+    }
+
+    async fn delete(&self, desc: &Descriptor) -> Result<()> {
+        self.delete_indexed(desc).await
     }
 }
