@@ -2,13 +2,18 @@
 //! this file only lists them and dispatches.
 
 pub mod attach;
+pub mod blob;
+pub mod completion;
 pub mod cp;
 pub mod discover;
+pub mod manifest;
 pub mod options;
 pub mod pack;
 pub mod pull;
 pub mod push;
+pub mod repo;
 pub mod resolve;
+pub mod shared;
 pub mod tag;
 pub mod version;
 
@@ -35,6 +40,13 @@ enum Command {
     Attach(attach::AttachArgs),
     Discover(discover::DiscoverArgs),
     Version(version::VersionArgs),
+    Blob(blob::BlobArgs),
+    Manifest(manifest::ManifestArgs),
+    #[command(visible_alias = "repository")]
+    Repo(repo::RepoArgs),
+    Completion(completion::CompletionArgs),
+    #[command(hide = true)]
+    Man(completion::ManArgs),
 }
 
 impl Cli {
@@ -48,7 +60,10 @@ impl Cli {
             Command::Resolve(a) => a.common().debug,
             Command::Attach(a) => a.common().debug,
             Command::Discover(a) => a.common().debug,
-            Command::Version(_) => false,
+            Command::Blob(a) => a.common().debug,
+            Command::Manifest(a) => a.common().debug,
+            Command::Repo(a) => a.common().debug,
+            Command::Version(_) | Command::Completion(_) | Command::Man(_) => false,
         }
     }
 
@@ -63,6 +78,11 @@ impl Cli {
             Command::Attach(a) => attach::run(a).await,
             Command::Discover(a) => discover::run(a).await,
             Command::Version(a) => version::run(a),
+            Command::Blob(a) => blob::run(a).await,
+            Command::Manifest(a) => manifest::run(a).await,
+            Command::Repo(a) => repo::run(a).await,
+            Command::Completion(a) => completion::run(a),
+            Command::Man(a) => completion::run_man(a),
         }
     }
 }

@@ -56,6 +56,20 @@ pub struct RemoteArgs {
 }
 
 impl RemoteArgs {
+    /// The registry `host` as a whole (for the catalog), with a client configured by these
+    /// flags.
+    pub fn registry(&self, host: &str) -> Result<oras_rs::registry::Registry> {
+        let client = HttpClient::new(&ClientOptions {
+            insecure: self.insecure,
+            ..ClientOptions::default()
+        })?;
+        Ok(oras_rs::registry::Registry::new(
+            client,
+            host,
+            self.plain_http,
+        )?)
+    }
+
     /// The repository `reference` names, with a client configured by these flags.
     pub fn repository(&self, reference: &Reference) -> Result<Repository> {
         let client = HttpClient::new(&ClientOptions {
@@ -383,6 +397,25 @@ macro_rules! prefixed_target_args {
 
 prefixed_target_args!(FromTargetArgs, "from-", "Source Options", "source");
 prefixed_target_args!(ToTargetArgs, "to-", "Destination Options", "destination");
+
+/// `--distribution-spec`: how referrers are listed and recorded.
+#[derive(Args, Debug, Clone)]
+pub struct DistributionSpecArgs {
+    /// [Preview] Set OCI distribution spec version and API option. Options: v1.1-referrers-api,
+    /// v1.1-referrers-tag
+    #[arg(long, value_name = "SPEC")]
+    pub distribution_spec: Option<String>,
+}
+
+impl DistributionSpecArgs {
+    /// Applies the flag to `target` (after validating it).
+    pub fn apply(&self, target: &dyn ReadOnlyTarget) -> Result<()> {
+        if let Some(spec) = &self.distribution_spec {
+            target.force_referrers(spec.parse()?);
+        }
+        Ok(())
+    }
+}
 
 /// `--platform os[/arch][/variant][:os_version]`.
 #[derive(Args, Debug, Clone)]

@@ -211,6 +211,22 @@ impl ReadOnlyTarget for OciLayout {
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
         Ok(index_tags(&self.index().await?, last))
     }
+
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        let path = self.blob_path(digest);
+        match tokio::fs::metadata(&path).await {
+            Ok(meta) if meta.is_file() => Ok(Descriptor::new(
+                media_type::OCTET_STREAM,
+                digest.clone(),
+                meta.len(),
+            )),
+            Ok(_) => Err(Error::NotFound(layout_ref(&self.root, &digest.to_string()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(Error::NotFound(layout_ref(&self.root, &digest.to_string())))
+            }
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
 }
 
 #[async_trait]
@@ -425,6 +441,13 @@ impl ReadOnlyTarget for OciLayoutTar {
 
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
         Ok(index_tags(&self.index, last))
+    }
+
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        let (_, size) = self
+            .blob_entry(digest)
+            .ok_or_else(|| Error::NotFound(layout_ref(&self.path, &digest.to_string())))?;
+        Ok(Descriptor::new(media_type::OCTET_STREAM, digest.clone(), size))
     }
 }
 

@@ -58,6 +58,12 @@ pub trait ReadOnlyTarget: Send + Sync {
     /// when a manifest with a subject is pushed). Stores without a Referrers API ignore it.
     fn force_referrers(&self, _spec: crate::referrers::DistributionSpec) {}
 
+    /// The descriptor of the blob `digest` (`application/octet-stream`, its size), or
+    /// [`Error::NotFound`].
+    async fn resolve_blob(&self, digest: &crate::digest::Digest) -> Result<Descriptor> {
+        Err(Error::NotFound(digest.to_string()))
+    }
+
     /// The store's tags in its own order (a registry's, or sorted for a layout), only those
     /// after `last` when given. Stores without tags say so.
     async fn tags(&self, _last: Option<&str>) -> Result<Vec<String>> {

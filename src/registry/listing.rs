@@ -10,6 +10,7 @@ use url::Url;
 use super::referrers::next_link;
 use super::{HttpClient, Repository, read_capped};
 use crate::content::{MAX_MANIFEST_BYTES, ReadOnlyTarget, read_manifest};
+use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::Descriptor;
 use crate::reference::Reference;
@@ -72,6 +73,29 @@ impl Repository {
             Error::Response(r) if r.status == 404 => Error::NotFound(self.name()),
             _ => e,
         })
+    }
+
+    /// `HEAD /blobs/<digest>`: the blob's size (`Content-Length`), as an
+    /// `application/octet-stream` descriptor.
+    pub async fn head_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        let url = self.url(&format!("blobs/{digest}"))?;
+        let req = self.client.request(Method::HEAD, url.as_str());
+        let resp = self
+            .client
+            .send(req, &[StatusCode::OK])
+            .await
+            .map_err(|e| self.not_found(e, &digest.to_string()))?;
+        super::check_digest_header(&resp, digest)?;
+        let size = super::header_str(&resp, "Content-Length")
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| {
+                Error::Protocol(format!("HEAD {url}: the registry sent no Content-Length"))
+            })?;
+        Ok(Descriptor::new(
+            crate::oci::media_type::OCTET_STREAM,
+            digest.clone(),
+            size,
+        ))
     }
 
     /// Deletes a manifest or blob; a manifest with a `subject` is also taken out of the

@@ -359,6 +359,10 @@ impl ReadOnlyTarget for Repository {
     async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
         self.list_tags(last).await
     }
+
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        self.head_blob(digest).await
+    }
 }
 
 #[async_trait]
