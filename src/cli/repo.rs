@@ -144,12 +144,14 @@ fn is_digest_tag(tag: &str) -> bool {
 async fn tags(args: TagsArgs) -> Result<()> {
     let format = args.format.resolve()?;
     let source = args.target.open_read(&args.reference)?;
-    let mut tags = source.target.tags(args.last.as_deref()).await.map_err(|e| {
-        match e {
+    let mut tags = source
+        .target
+        .tags(args.last.as_deref())
+        .await
+        .map_err(|e| match e {
             Error::NotFound(_) => Error::NotFound(source.name.clone()),
             e => e,
-        }
-    })?;
+        })?;
     if args.exclude_digest_tags {
         tags.retain(|t| !is_digest_tag(t));
     }

@@ -447,7 +447,11 @@ impl ReadOnlyTarget for OciLayoutTar {
         let (_, size) = self
             .blob_entry(digest)
             .ok_or_else(|| Error::NotFound(layout_ref(&self.path, &digest.to_string())))?;
-        Ok(Descriptor::new(media_type::OCTET_STREAM, digest.clone(), size))
+        Ok(Descriptor::new(
+            media_type::OCTET_STREAM,
+            digest.clone(),
+            size,
+        ))
     }
 }
 

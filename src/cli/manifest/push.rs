@@ -97,7 +97,10 @@ pub async fn run(args: PushArgs) -> Result<()> {
     args.spec.apply(&*dest.target)?;
     let digest = Digest::sha256_of(&bytes);
     let desc = Descriptor::new(media_type, digest.clone(), bytes.len() as u64);
-    if let Some(given) = dest.reference.as_deref().and_then(|r| r.parse::<Digest>().ok())
+    if let Some(given) = dest
+        .reference
+        .as_deref()
+        .and_then(|r| r.parse::<Digest>().ok())
         && given != digest
     {
         bail!(Error::invalid(format!(
@@ -131,12 +134,18 @@ pub async fn run(args: PushArgs) -> Result<()> {
             .with_context(|| format!("pushing the manifest to {}", args.reference))?;
         status("Uploaded ");
     }
-    let tagged = shared::push_tags(&*dest.target, &desc, &bytes, &extra_tags, args.concurrency).await?;
+    let tagged =
+        shared::push_tags(&*dest.target, &desc, &bytes, &extra_tags, args.concurrency).await?;
     if args.descriptor {
         return shared::print_descriptor(&desc, args.pretty);
     }
     let shown = match dest.tag() {
-        Some(_) => args.reference.split(',').next().unwrap_or_default().to_string(),
+        Some(_) => args
+            .reference
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
         None => format!("{}@{digest}", dest.name),
     };
     output::println_ignore_pipe(&format!("Pushed: {} {shown}", dest.kind.marker()));
