@@ -152,6 +152,13 @@ async fn tags(args: TagsArgs) -> Result<()> {
             Error::NotFound(_) => Error::NotFound(source.name.clone()),
             e => e,
         })?;
+    // Distribution answers an unpaginated list in storage order; print a stable, lexical one
+    // (the order paginated answers and `--last` follow).
+    tags.sort();
+    // Distribution ignores `last` unless `n` is given too: filter here as well.
+    if let Some(last) = args.last.as_deref().filter(|l| !l.is_empty()) {
+        tags.retain(|t| t.as_str() > last);
+    }
     if args.exclude_digest_tags {
         tags.retain(|t| !is_digest_tag(t));
     }
