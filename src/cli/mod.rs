@@ -14,6 +14,7 @@ pub mod push;
 pub mod repo;
 pub mod resolve;
 pub mod shared;
+pub mod stdio;
 pub mod tag;
 pub mod version;
 

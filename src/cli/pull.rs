@@ -34,7 +34,7 @@ pub struct PullArgs {
     #[arg(value_name = "REFERENCE")]
     reference: String,
 
-    /// Output directory
+    /// Output directory; `-` streams the artifact's only layer to stdout
     #[arg(short = 'o', long, default_value = ".")]
     output: PathBuf,
 
@@ -119,6 +119,20 @@ pub async fn run(args: PullArgs) -> Result<()> {
         }
         None => (root, bytes),
     };
+    let media_types: HashSet<String> = if args.allow_all {
+        HashSet::new()
+    } else {
+        args.media_types.iter().cloned().collect()
+    };
+    if args.output.as_os_str() == "-" {
+        if format != OutputFormat::Text {
+            bail!(
+                "--output - cannot be used with --format {}",
+                args.format.format.as_deref().unwrap_or_default()
+            );
+        }
+        return super::stdio::pull_to_stdout(&*source.target, &root, &bytes, &media_types).await;
+    }
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
     let status = Arc::new(StatusPrinter::new(
@@ -137,11 +151,6 @@ pub async fn run(args: PullArgs) -> Result<()> {
     );
     // Refuse a title leading outside the output directory before writing anything.
     store.check_titles(&oci::successors(&root.media_type, &bytes)?)?;
-    let media_types: HashSet<String> = if args.allow_all {
-        HashSet::new()
-    } else {
-        args.media_types.iter().cloned().collect()
-    };
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),
