@@ -25,6 +25,9 @@ const COMMANDS: &[&[&str]] = &[
     &["manifest", "fetch"],
     &["manifest", "fetch-config"],
     &["manifest", "push"],
+    &["manifest", "index"],
+    &["manifest", "index", "create"],
+    &["manifest", "index", "update"],
     &["repo"],
     &["repo", "ls"],
     &["repo", "tags"],
@@ -61,6 +64,7 @@ fn aliases_reach_the_same_commands() {
         (&["repository", "list"], &["repo", "ls"]),
         (&["repo", "show-tags"], &["repo", "tags"]),
         (&["copy"], &["cp"]),
+        (&["manifest", "index", "pack"], &["manifest", "index", "create"]),
         (&["digest"], &["resolve"]),
     ] {
         let a = oras().args(alias).arg("--help").output().unwrap();

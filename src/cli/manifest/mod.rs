@@ -3,6 +3,7 @@
 pub mod delete;
 pub mod fetch;
 pub mod fetch_config;
+pub mod index;
 pub mod push;
 
 use anyhow::Result;
@@ -26,6 +27,7 @@ enum ManifestCommand {
     #[command(name = "fetch-config", visible_alias = "get-config")]
     FetchConfig(fetch_config::FetchConfigArgs),
     Push(push::PushArgs),
+    Index(index::IndexArgs),
 }
 
 impl ManifestArgs {
@@ -36,6 +38,7 @@ impl ManifestArgs {
             ManifestCommand::Fetch(a) => &a.common,
             ManifestCommand::FetchConfig(a) => &a.common,
             ManifestCommand::Push(a) => &a.common,
+            ManifestCommand::Index(a) => a.common(),
         }
     }
 }
@@ -47,5 +50,6 @@ pub async fn run(args: ManifestArgs) -> Result<()> {
         ManifestCommand::Fetch(a) => fetch::run(a).await,
         ManifestCommand::FetchConfig(a) => fetch_config::run(a).await,
         ManifestCommand::Push(a) => push::run(a).await,
+        ManifestCommand::Index(a) => index::run(a).await,
     }
 }
