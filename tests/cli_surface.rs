@@ -31,6 +31,8 @@ const COMMANDS: &[&[&str]] = &[
     &["repo"],
     &["repo", "ls"],
     &["repo", "tags"],
+    &["backup"],
+    &["restore"],
     &["completion"],
 ];
 
@@ -64,7 +66,10 @@ fn aliases_reach_the_same_commands() {
         (&["repository", "list"], &["repo", "ls"]),
         (&["repo", "show-tags"], &["repo", "tags"]),
         (&["copy"], &["cp"]),
-        (&["manifest", "index", "pack"], &["manifest", "index", "create"]),
+        (
+            &["manifest", "index", "pack"],
+            &["manifest", "index", "create"],
+        ),
         (&["digest"], &["resolve"]),
     ] {
         let a = oras().args(alias).arg("--help").output().unwrap();

@@ -2,6 +2,7 @@
 //! this file only lists them and dispatches.
 
 pub mod attach;
+pub mod backup;
 pub mod blob;
 pub mod completion;
 pub mod cp;
@@ -45,6 +46,8 @@ enum Command {
     Manifest(manifest::ManifestArgs),
     #[command(visible_alias = "repository")]
     Repo(repo::RepoArgs),
+    Backup(backup::BackupArgs),
+    Restore(backup::RestoreArgs),
     Completion(completion::CompletionArgs),
     #[command(hide = true)]
     Man(completion::ManArgs),
@@ -64,6 +67,8 @@ impl Cli {
             Command::Blob(a) => a.common().debug,
             Command::Manifest(a) => a.common().debug,
             Command::Repo(a) => a.common().debug,
+            Command::Backup(a) => a.common().debug,
+            Command::Restore(a) => a.common().debug,
             Command::Version(_) | Command::Completion(_) | Command::Man(_) => false,
         }
     }
@@ -82,6 +87,8 @@ impl Cli {
             Command::Blob(a) => blob::run(a).await,
             Command::Manifest(a) => manifest::run(a).await,
             Command::Repo(a) => repo::run(a).await,
+            Command::Backup(a) => backup::backup(a).await,
+            Command::Restore(a) => backup::restore(a).await,
             Command::Completion(a) => completion::run(a),
             Command::Man(a) => completion::run_man(a),
         }
