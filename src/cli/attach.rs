@@ -204,9 +204,9 @@ pub async fn run(args: AttachArgs) -> Result<()> {
             output::println_ignore_pipe(&format!("Attached to {} {shown}", dest.kind.marker()));
             output::println_ignore_pipe(&format!("Digest: {}", packed.descriptor.digest));
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let doc = model::DescriptorRef::new(&dest.name, &packed.descriptor);
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
     }
     Ok(())

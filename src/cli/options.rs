@@ -84,7 +84,8 @@ impl RemoteArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Format Options")]
 pub struct FormatArgs {
-    /// Format output using a custom template: 'text' (default) or 'json'
+    /// Format output: 'text' (default), 'json', or 'go-template=TEMPLATE' (Go text/template over
+    /// the JSON document)
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
@@ -100,6 +101,8 @@ pub enum OutputFormat {
     Text,
     /// One pretty-printed JSON document on stdout, nothing else.
     Json,
+    /// The JSON document rendered through a Go template ([`FormatArgs::template_text`]).
+    GoTemplate,
 }
 
 impl FormatArgs {
@@ -113,16 +116,44 @@ impl FormatArgs {
             "text" | "" => Ok(OutputFormat::Text),
             "json" => Ok(OutputFormat::Json),
             f if f == "go-template" || f.starts_with("go-template=") => {
-                bail!(oras_rs::Error::invalid_with_hint(
-                    "the go-template format is not supported by oras-rs yet",
-                    "Use --format json and a JSON tool such as jq."
-                ))
+                self.template_text()?;
+                Ok(OutputFormat::GoTemplate)
             }
             other => bail!(oras_rs::Error::invalid_with_hint(
                 format!("invalid format type: {other:?}"),
-                "supported types: text, json"
+                "supported types: text, json, go-template"
             )),
         }
+    }
+
+    /// The template of `--format go-template=T` or `--format go-template --template T`.
+    pub fn template_text(&self) -> Result<String> {
+        let format = self.format.as_deref().unwrap_or_default();
+        let inline = format.strip_prefix("go-template=").unwrap_or_default();
+        let template = match (&self.template, inline) {
+            (Some(t), "") => t.clone(),
+            (None, t) => t.to_string(),
+            (Some(_), _) => bail!("--template cannot be used with --format go-template=TEMPLATE"),
+        };
+        if template.is_empty() {
+            bail!(oras_rs::Error::invalid_with_hint(
+                "\"go-template\" format specified but no template given",
+                "use `--format go-template=TEMPLATE` to specify the template"
+            ));
+        }
+        crate::output::template::check(&template)?;
+        Ok(template)
+    }
+
+    /// Prints the document of a `--format json` or `go-template` run on stdout.
+    pub fn print<T: serde::Serialize>(&self, doc: &T) -> Result<()> {
+        if self.resolve()? == OutputFormat::GoTemplate {
+            let text = crate::output::template::render(&self.template_text()?, doc)?;
+            crate::output::print_json_bytes(text.as_bytes());
+        } else {
+            crate::output::print_json_bytes(&oras_rs::oci::to_go_json_pretty(doc)?);
+        }
+        Ok(())
     }
 }
 

@@ -187,7 +187,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
                 output::println_ignore_pipe(&format!("Digest: {}", root.digest));
             }
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let files: Vec<model::PulledFile> = store
                 .written_files()
                 .into_iter()
@@ -200,7 +200,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
                 reference: format!("{repo_name}@{}", root.digest),
                 files: (!files.is_empty()).then_some(files),
             };
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
     }
     Ok(())

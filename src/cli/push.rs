@@ -193,7 +193,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             output::println_ignore_pipe(&format!("ArtifactType: {artifact_type}"));
             output::println_ignore_pipe(&format!("Digest: {}", packed.descriptor.digest));
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let repo_name = dest.name.clone();
             let mut tags: Vec<String> = dest
                 .tag()
@@ -206,7 +206,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
                 manifest: model::DescriptorRef::new(&repo_name, &packed.descriptor),
                 reference_as_tags: (!tags.is_empty()).then_some(tags),
             };
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
     }
     Ok(())

@@ -4,7 +4,6 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use oras_rs::Error;
 use oras_rs::digest::Digest;
-use oras_rs::oci;
 
 use super::options::{CommonArgs, FormatArgs, OutputFormat, RemoteArgs, TargetArgs};
 use crate::output::{self, model};
@@ -98,12 +97,12 @@ async fn ls(args: LsArgs) -> Result<()> {
                 output::println_ignore_pipe(shown);
             }
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let doc = model::RepoList {
                 registry: host.to_string(),
                 repositories: repos,
             };
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
     }
     Ok(())
@@ -184,8 +183,8 @@ async fn tags(args: TagsArgs) -> Result<()> {
                 output::println_ignore_pipe(tag);
             }
         }
-        OutputFormat::Json => {
-            output::print_json_bytes(&oci::to_go_json_pretty(&model::TagList { tags })?);
+        OutputFormat::Json | OutputFormat::GoTemplate => {
+            args.format.print(&model::TagList { tags })?;
         }
     }
     Ok(())

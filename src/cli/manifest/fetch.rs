@@ -4,11 +4,10 @@ use anyhow::{Result, bail};
 use clap::Args;
 use oras_rs::Error;
 use oras_rs::copy::platform::select_platform;
-use oras_rs::oci;
 
 use crate::cli::options::{CommonArgs, FormatArgs, OutputFormat, PlatformArgs, TargetArgs};
 use crate::cli::shared;
-use crate::output::{self, model};
+use crate::output::model;
 
 /// Fetch manifest of the target artifact
 #[derive(Args, Debug)]
@@ -90,12 +89,12 @@ pub async fn run(args: FetchArgs) -> Result<()> {
         return shared::print_descriptor(&desc, args.pretty);
     }
     match format {
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let doc = model::ManifestFetch {
                 descriptor: model::DescriptorRef::new(&source.name, &desc),
                 content: serde_json::from_slice(&bytes).ok(),
             };
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
         OutputFormat::Text => {
             if args.output.is_none() || to_stdout {
