@@ -593,3 +593,60 @@ fn layout_fetch_push_delete() {
     );
     assert!(!layout.join("blobs/sha256").join(&digest[7..]).exists());
 }
+
+#[test]
+fn deleting_a_referrer_on_a_referrers_api_registry_writes_no_tag_schema_index() {
+    let reg = common::ferro::ApiRegistry::start();
+    let dir = workdir();
+    write_file(dir.path(), "s.txt", "subject");
+    write_file(dir.path(), "a.txt", "a");
+    let push = oras()
+        .current_dir(dir.path())
+        .args([
+            "push",
+            &reg.reference("api/r:v1"),
+            "s.txt",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let subject: Value = serde_json::from_str(&assert_success(&push)).unwrap();
+    let subject = subject["digest"].as_str().unwrap().to_string();
+    let out = oras()
+        .current_dir(dir.path())
+        .args([
+            "attach",
+            "--artifact-type",
+            "application/vnd.a",
+            &reg.reference("api/r:v1"),
+            "a.txt",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let referrer: Value = serde_json::from_str(&assert_success(&out)).unwrap();
+    let referrer = referrer["digest"].as_str().unwrap().to_string();
+    let out = run(&[
+        "manifest",
+        "delete",
+        "-f",
+        &reg.reference(&format!("api/r@{referrer}")),
+    ]);
+    assert_success(&out);
+    let (status, _, _) = reg.get(&format!("/v2/api/r/manifests/{referrer}"));
+    assert_eq!(status, 404);
+    let (status, _, _) = reg.get(&format!(
+        "/v2/api/r/manifests/{}",
+        subject.replace(':', "-")
+    ));
+    assert_eq!(
+        status, 404,
+        "no tag-schema index on a registry with the Referrers API"
+    );
+    let (status, _, body) = reg.get(&format!("/v2/api/r/referrers/{subject}"));
+    assert_eq!(status, 200);
+    let index: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(index["manifests"], json!([]));
+}
