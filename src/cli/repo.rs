@@ -135,6 +135,40 @@ pub struct TagsArgs {
     target: TargetArgs,
 }
 
+/// `--oci-layout-path <dir> <registry>/<repo>`: the layout's tags named `<registry>/<repo>:<tag>`,
+/// printed without that prefix (how oras keeps several repositories in one layout).
+async fn scoped_layout_tags(args: &TagsArgs, format: OutputFormat) -> Result<()> {
+    let source = args.target.open_read("")?;
+    let prefix = format!("{}:", args.reference);
+    let mut tags: Vec<String> = source
+        .target
+        .tags(None)
+        .await?
+        .into_iter()
+        .filter_map(|t| t.strip_prefix(&prefix).map(str::to_string))
+        .filter(|t| args.last.as_deref().is_none_or(|l| t.as_str() > l))
+        .collect();
+    tags.sort();
+    if args.exclude_digest_tags {
+        tags.retain(|t| !is_digest_tag(t));
+    }
+    print_tags(args, format, tags)
+}
+
+fn print_tags(args: &TagsArgs, format: OutputFormat, tags: Vec<String>) -> Result<()> {
+    match format {
+        OutputFormat::Text => {
+            for tag in &tags {
+                output::println_ignore_pipe(tag);
+            }
+        }
+        OutputFormat::Json | OutputFormat::GoTemplate => {
+            args.format.print(&model::TagList { tags })?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether `tag` reads as a digest once its first `-` becomes `:` (`sha256-<hex>`).
 fn is_digest_tag(tag: &str) -> bool {
     tag.replacen('-', ":", 1).parse::<Digest>().is_ok()
@@ -142,6 +176,9 @@ fn is_digest_tag(tag: &str) -> bool {
 
 async fn tags(args: TagsArgs) -> Result<()> {
     let format = args.format.resolve()?;
+    if args.target.oci_layout_path.is_some() && !args.reference.is_empty() {
+        return scoped_layout_tags(&args, format).await;
+    }
     let source = args.target.open_read(&args.reference)?;
     let mut tags = source
         .target
@@ -177,15 +214,5 @@ async fn tags(args: TagsArgs) -> Result<()> {
         }
         tags = kept;
     }
-    match format {
-        OutputFormat::Text => {
-            for tag in &tags {
-                output::println_ignore_pipe(tag);
-            }
-        }
-        OutputFormat::Json | OutputFormat::GoTemplate => {
-            args.format.print(&model::TagList { tags })?;
-        }
-    }
-    Ok(())
+    print_tags(&args, format, tags)
 }
