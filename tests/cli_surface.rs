@@ -140,4 +140,27 @@ fn man_page_is_roff_from_the_same_definitions() {
     assert!(out.contains(".TH oras 1"), "{out}");
     assert!(out.contains("manifest"));
     assert!(out.contains("completion"));
+
+    let dir = common::workdir();
+    let pages = dir.path().join("man1");
+    let out = oras()
+        .args(["man", "--output-dir", pages.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    for page in [
+        "oras.1",
+        "oras-manifest-fetch.1",
+        "oras-manifest-index-create.1",
+        "oras-repo-tags.1",
+        "oras-backup.1",
+    ] {
+        let text =
+            std::fs::read_to_string(pages.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(text.starts_with(".ie"), "{page}");
+    }
+    assert!(
+        !pages.join("oras-man.1").exists(),
+        "the hidden man command has no page"
+    );
 }

@@ -42,11 +42,21 @@ pub fn run(args: CompletionArgs) -> Result<()> {
 
 /// Print the man page of oras (roff), generated from the command definitions
 #[derive(Args, Debug)]
-pub struct ManArgs {}
+pub struct ManArgs {
+    /// Write one page per command (`oras.1`, `oras-manifest-fetch.1`, …) into this directory
+    /// instead of printing the root page
+    #[arg(long, value_name = "DIR")]
+    output_dir: Option<std::path::PathBuf>,
+}
 
-/// Runs `oras man`: the root page on stdout.
-pub fn run_man(_args: ManArgs) -> Result<()> {
+/// Runs `oras man`: the root page on stdout, or every page into `--output-dir`.
+pub fn run_man(args: ManArgs) -> Result<()> {
     let cmd = super::Cli::command();
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).map_err(|e| oras_rs::Error::io(dir, e))?;
+        clap_mangen::generate_to(cmd, dir).map_err(|e| oras_rs::Error::io(dir, e))?;
+        return Ok(());
+    }
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut out)?;
     crate::output::print_json_bytes(&out);
