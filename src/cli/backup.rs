@@ -399,3 +399,15 @@ pub async fn restore(args: RestoreArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_are_humanised() {
+        assert_eq!(human_size(999), "999 B");
+        assert_eq!(human_size(1500), "1.5 KB");
+        assert_eq!(human_size(2_000_000), "2.0 MB");
+    }
+}

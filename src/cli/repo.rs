@@ -216,3 +216,16 @@ async fn tags(args: TagsArgs) -> Result<()> {
     }
     print_tags(&args, format, tags)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_digest_tag;
+
+    #[test]
+    fn digest_tags_are_recognised() {
+        assert!(is_digest_tag(&format!("sha256-{}", "a".repeat(64))));
+        assert!(!is_digest_tag(&format!("sha256-{}", "a".repeat(63))));
+        assert!(!is_digest_tag("v1"));
+        assert!(!is_digest_tag("sha256-latest"));
+    }
+}
