@@ -284,3 +284,24 @@ fn layout_push_fetch_delete() {
         format!("Missing {l}\n")
     );
 }
+
+#[test]
+fn fetch_verifies_the_content_and_leaves_no_file_on_mismatch() {
+    let reg = Registry::start();
+    let digest = reg.push_blob("b/bad", b"original content");
+    // Same length, different bytes: only the digest check can notice.
+    std::fs::write(reg.blob_data_path(&digest), b"tampered content").unwrap();
+    let r = reg.reference(&format!("b/bad@{digest}"));
+    let dir = workdir();
+    let file = dir.path().join("out.bin");
+    let err = assert_clean_failure(&run(&["blob", "fetch", "-o", file.to_str().unwrap(), &r]));
+    assert!(err.contains("digest"), "{err}");
+    assert!(!file.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no temp file left"
+    );
+    let out = run(&["blob", "fetch", "-o", "-", &r]);
+    assert_clean_failure(&out);
+}
