@@ -220,6 +220,45 @@ pub async fn add_to_tag_schema(
         .await
 }
 
+/// Takes `referrer` out of the tag-schema index of `subject` (after the referrer manifest was
+/// deleted): the index is rewritten without it and the old index deleted, or, when it was the
+/// last entry, the old index is deleted so the `<alg>-<hex>` tag disappears. Nothing happens
+/// when no index lists it.
+pub async fn remove_from_tag_schema(
+    target: &(impl Target + ?Sized),
+    subject: &Descriptor,
+    referrer: &Digest,
+) -> Result<()> {
+    let tag = subject.digest.tag_form();
+    let (old, bytes) = match target.fetch_reference(&tag).await {
+        Ok(found) => found,
+        Err(Error::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if !media_type::is_index(&old.media_type) {
+        return Ok(());
+    }
+    let mut index = oci::parse_index(&bytes)?;
+    let before = index.manifests.len();
+    index.manifests.retain(|d| d.digest != *referrer);
+    if index.manifests.len() == before {
+        return Ok(());
+    }
+    if !index.manifests.is_empty() {
+        let bytes = oci::to_go_json(&index)?;
+        let desc = Descriptor::new(
+            media_type::OCI_INDEX,
+            Digest::sha256_of(&bytes),
+            bytes.len() as u64,
+        );
+        target.push_reference(&desc, bytes, &tag).await?;
+    }
+    match target.delete(&old).await {
+        Ok(()) | Err(Error::NotFound(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// One referrer found by [`discover`], with the referrers found below it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferrerNode {

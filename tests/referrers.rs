@@ -547,13 +547,8 @@ fn attach_refuses_bad_input() {
             "depth value should be at least 1",
         ),
         (
-            &[
-                "discover",
-                &subject_ref,
-                "--format",
-                "go-template={{.digest}}",
-            ],
-            "go-template format is not supported",
+            &["discover", &subject_ref, "--format", "go-template"],
+            "\"go-template\" format specified but no template given",
         ),
         (
             &[

@@ -88,6 +88,9 @@ impl AttachArgs {
 
 /// Runs `oras attach`.
 pub async fn run(args: AttachArgs) -> Result<()> {
+    args.target
+        .remote
+        .check_stdin_file(args.files.iter().map(String::as_str))?;
     let format = args.format.resolve()?;
     let spec = args
         .distribution_spec
@@ -198,9 +201,9 @@ pub async fn run(args: AttachArgs) -> Result<()> {
             output::println_ignore_pipe(&format!("Attached to {} {shown}", dest.kind.marker()));
             output::println_ignore_pipe(&format!("Digest: {}", packed.descriptor.digest));
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let doc = model::DescriptorRef::new(&dest.name, &packed.descriptor);
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
     }
     Ok(())

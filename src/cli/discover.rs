@@ -69,6 +69,7 @@ enum Format {
     Tree,
     Table,
     Json,
+    GoTemplate,
 }
 
 fn resolve_format(args: &DiscoverArgs) -> Result<Format> {
@@ -85,10 +86,8 @@ fn resolve_format(args: &DiscoverArgs) -> Result<Format> {
         "table" => Format::Table,
         "json" => Format::Json,
         f if !from_output && (f == "go-template" || f.starts_with("go-template=")) => {
-            bail!(Error::invalid_with_hint(
-                "the go-template format is not supported by oras-rs yet",
-                "Use --format json and a JSON tool such as jq."
-            ))
+            template_args(args).template_text()?;
+            Format::GoTemplate
         }
         other => bail!(Error::invalid_with_hint(
             format!("invalid format type: {other:?}"),
@@ -106,6 +105,14 @@ fn resolve_format(args: &DiscoverArgs) -> Result<Format> {
         eprintln!("Format \"table\" is deprecated and will be removed in a future release.");
     }
     Ok(format)
+}
+
+/// `--format`/`--template` as the shared group, for go-template rendering.
+fn template_args(args: &DiscoverArgs) -> super::options::FormatArgs {
+    super::options::FormatArgs {
+        format: args.format.clone(),
+        template: args.template.clone(),
+    }
 }
 
 /// Runs `oras discover`.
@@ -153,9 +160,9 @@ pub async fn run(args: DiscoverArgs) -> Result<()> {
             let text = render_table(&args.reference, &subject, &graph, verbose)?;
             output::print_json_bytes(text.as_bytes());
         }
-        Format::Json => {
+        Format::Json | Format::GoTemplate => {
             let doc = JsonNode::new(&source.name, &subject, &graph);
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            template_args(&args).print(&doc)?;
         }
     }
     Ok(())

@@ -2,15 +2,22 @@
 //! this file only lists them and dispatches.
 
 pub mod attach;
+pub mod backup;
+pub mod blob;
+pub mod completion;
 pub mod cp;
 pub mod discover;
 pub mod login;
 pub mod logout;
+pub mod manifest;
 pub mod options;
 pub mod pack;
 pub mod pull;
 pub mod push;
+pub mod repo;
 pub mod resolve;
+pub mod shared;
+pub mod stdio;
 pub mod tag;
 pub mod version;
 
@@ -39,6 +46,15 @@ enum Command {
     Version(version::VersionArgs),
     Login(login::LoginArgs),
     Logout(logout::LogoutArgs),
+    Blob(blob::BlobArgs),
+    Manifest(manifest::ManifestArgs),
+    #[command(visible_alias = "repository")]
+    Repo(repo::RepoArgs),
+    Backup(backup::BackupArgs),
+    Restore(backup::RestoreArgs),
+    Completion(completion::CompletionArgs),
+    #[command(hide = true)]
+    Man(completion::ManArgs),
 }
 
 impl Cli {
@@ -52,9 +68,14 @@ impl Cli {
             Command::Resolve(a) => a.common().debug,
             Command::Attach(a) => a.common().debug,
             Command::Discover(a) => a.common().debug,
-            Command::Version(_) => false,
             Command::Login(a) => a.common().debug,
             Command::Logout(a) => a.common().debug,
+            Command::Blob(a) => a.common().debug,
+            Command::Manifest(a) => a.common().debug,
+            Command::Repo(a) => a.common().debug,
+            Command::Backup(a) => a.common().debug,
+            Command::Restore(a) => a.common().debug,
+            Command::Version(_) | Command::Completion(_) | Command::Man(_) => false,
         }
     }
 
@@ -71,6 +92,13 @@ impl Cli {
             Command::Version(a) => version::run(a),
             Command::Login(a) => login::run(a).await,
             Command::Logout(a) => logout::run(a).await,
+            Command::Blob(a) => blob::run(a).await,
+            Command::Manifest(a) => manifest::run(a).await,
+            Command::Repo(a) => repo::run(a).await,
+            Command::Backup(a) => backup::backup(a).await,
+            Command::Restore(a) => backup::restore(a).await,
+            Command::Completion(a) => completion::run(a),
+            Command::Man(a) => completion::run_man(a),
         }
     }
 }

@@ -263,6 +263,26 @@ impl RemoteArgs {
         self.password_stdin || self.identity_token_stdin
     }
 
+    /// Refuses a `-` (or `-:<type>`) file argument when a secret is read from stdin too: only
+    /// one of them can have it (oras's wording).
+    pub fn check_stdin_file<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Result<()> {
+        let from_stdin = |f: &str| super::stdio::is_stdin(super::pack::split_file_arg(f).0);
+        if !files.into_iter().any(from_stdin) {
+            return Ok(());
+        }
+        if self.password_stdin {
+            bail!(oras_rs::Error::invalid(
+                "`-` read file from input and `--password-stdin` read password from input cannot be both used"
+            ));
+        }
+        if self.identity_token_stdin {
+            bail!(oras_rs::Error::invalid(
+                "`-` read file from input and `--identity-token-stdin` read identity token from input cannot be both used"
+            ));
+        }
+        Ok(())
+    }
+
     /// The credential given by flags (and stdin), if any, with oras's warnings for secrets
     /// passed on the command line. `None` means "use the credential store".
     pub fn flag_credential(&self) -> Result<Option<Credential>> {
@@ -360,6 +380,18 @@ impl RemoteArgs {
         })?)
     }
 
+    /// The registry `host` as a whole (for the catalog), with a client configured by these
+    /// flags.
+    pub fn registry(&self, host: &str) -> Result<oras_rs::registry::Registry> {
+        let credential = self.flag_credential()?;
+        let client = self.client(host, credential)?;
+        Ok(oras_rs::registry::Registry::new(
+            client,
+            host,
+            self.plain_http,
+        )?)
+    }
+
     /// The repository `reference` names, with a client configured by these flags.
     pub fn repository(&self, reference: &Reference) -> Result<Repository> {
         let credential = self.flag_credential()?;
@@ -372,7 +404,8 @@ impl RemoteArgs {
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Format Options")]
 pub struct FormatArgs {
-    /// Format output using a custom template: 'text' (default) or 'json'
+    /// Format output: 'text' (default), 'json', or 'go-template=TEMPLATE' (Go text/template over
+    /// the JSON document)
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
@@ -388,6 +421,8 @@ pub enum OutputFormat {
     Text,
     /// One pretty-printed JSON document on stdout, nothing else.
     Json,
+    /// The JSON document rendered through a Go template ([`FormatArgs::template_text`]).
+    GoTemplate,
 }
 
 impl FormatArgs {
@@ -401,16 +436,44 @@ impl FormatArgs {
             "text" | "" => Ok(OutputFormat::Text),
             "json" => Ok(OutputFormat::Json),
             f if f == "go-template" || f.starts_with("go-template=") => {
-                bail!(oras_rs::Error::invalid_with_hint(
-                    "the go-template format is not supported by oras-rs yet",
-                    "Use --format json and a JSON tool such as jq."
-                ))
+                self.template_text()?;
+                Ok(OutputFormat::GoTemplate)
             }
             other => bail!(oras_rs::Error::invalid_with_hint(
                 format!("invalid format type: {other:?}"),
-                "supported types: text, json"
+                "supported types: text, json, go-template"
             )),
         }
+    }
+
+    /// The template of `--format go-template=T` or `--format go-template --template T`.
+    pub fn template_text(&self) -> Result<String> {
+        let format = self.format.as_deref().unwrap_or_default();
+        let inline = format.strip_prefix("go-template=").unwrap_or_default();
+        let template = match (&self.template, inline) {
+            (Some(t), "") => t.clone(),
+            (None, t) => t.to_string(),
+            (Some(_), _) => bail!("--template cannot be used with --format go-template=TEMPLATE"),
+        };
+        if template.is_empty() {
+            bail!(oras_rs::Error::invalid_with_hint(
+                "\"go-template\" format specified but no template given",
+                "use `--format go-template=TEMPLATE` to specify the template"
+            ));
+        }
+        crate::output::template::check(&template)?;
+        Ok(template)
+    }
+
+    /// Prints the document of a `--format json` or `go-template` run on stdout.
+    pub fn print<T: serde::Serialize>(&self, doc: &T) -> Result<()> {
+        if self.resolve()? == OutputFormat::GoTemplate {
+            let text = crate::output::template::render(&self.template_text()?, doc)?;
+            crate::output::print_json_bytes(text.as_bytes());
+        } else {
+            crate::output::print_json_bytes(&oras_rs::oci::to_go_json_pretty(doc)?);
+        }
+        Ok(())
     }
 }
 
@@ -783,6 +846,25 @@ macro_rules! prefixed_target_args {
 
 prefixed_target_args!(FromTargetArgs, "from-", "Source Options", "source");
 prefixed_target_args!(ToTargetArgs, "to-", "Destination Options", "destination");
+
+/// `--distribution-spec`: how referrers are listed and recorded.
+#[derive(Args, Debug, Clone)]
+pub struct DistributionSpecArgs {
+    /// [Preview] Set OCI distribution spec version and API option. Options: v1.1-referrers-api,
+    /// v1.1-referrers-tag
+    #[arg(long, value_name = "SPEC")]
+    pub distribution_spec: Option<String>,
+}
+
+impl DistributionSpecArgs {
+    /// Applies the flag to `target` (after validating it).
+    pub fn apply(&self, target: &dyn ReadOnlyTarget) -> Result<()> {
+        if let Some(spec) = &self.distribution_spec {
+            target.force_referrers(spec.parse()?);
+        }
+        Ok(())
+    }
+}
 
 /// `--platform os[/arch][/variant][:os_version]`.
 #[derive(Args, Debug, Clone)]

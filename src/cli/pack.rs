@@ -72,11 +72,24 @@ pub async fn add_files(
             absolute.join(", ")
         )));
     }
+    if planned
+        .iter()
+        .filter(|(p, _)| super::stdio::is_stdin(p))
+        .count()
+        > 1
+    {
+        bail!(Error::invalid("stdin (`-`) can be given only once"));
+    }
     let mut layers = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (path, ty) in &planned {
-        let mut name = title_for(path);
-        let extra = file_annotations.remove(path.as_str());
+        let stdin = super::stdio::is_stdin(path);
+        let mut name = if stdin {
+            "<stdin>".to_string()
+        } else {
+            title_for(path)
+        };
+        let extra = file_annotations.remove(if stdin { "-" } else { path.as_str() });
         if let Some(title) = extra.as_ref().and_then(|a| a.get(oci::annotations::TITLE)) {
             name = title.clone();
         }
@@ -84,7 +97,11 @@ pub async fn add_files(
             bail!(Error::invalid(format!("{name}: duplicate name")));
         }
         status.line(&format!("Preparing {name}"));
-        let abs = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+        let abs = if stdin {
+            files.keep_temp(super::stdio::spool_stdin().await?)
+        } else {
+            std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path))
+        };
         let ty = ty.as_deref().unwrap_or(default_layer_media_type(&abs));
         let mut desc = files.add(Some(&name), ty, &abs).await?;
         if let Some(extra) = extra {

@@ -34,7 +34,7 @@ pub struct PullArgs {
     #[arg(value_name = "REFERENCE")]
     reference: String,
 
-    /// Output directory
+    /// Output directory; `-` streams the artifact's only layer to stdout
     #[arg(short = 'o', long, default_value = ".")]
     output: PathBuf,
 
@@ -119,6 +119,20 @@ pub async fn run(args: PullArgs) -> Result<()> {
         }
         None => (root, bytes),
     };
+    let media_types: HashSet<String> = if args.allow_all {
+        HashSet::new()
+    } else {
+        args.media_types.iter().cloned().collect()
+    };
+    if args.output.as_os_str() == "-" {
+        if format != OutputFormat::Text {
+            bail!(
+                "--output - cannot be used with --format {}",
+                args.format.format.as_deref().unwrap_or_default()
+            );
+        }
+        return super::stdio::pull_to_stdout(&*source.target, &root, &bytes, &media_types).await;
+    }
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
     let status = Arc::new(StatusPrinter::new(
@@ -137,11 +151,6 @@ pub async fn run(args: PullArgs) -> Result<()> {
     );
     // Refuse a title leading outside the output directory before writing anything.
     store.check_titles(&oci::successors(&root.media_type, &bytes)?)?;
-    let media_types: HashSet<String> = if args.allow_all {
-        HashSet::new()
-    } else {
-        args.media_types.iter().cloned().collect()
-    };
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),
@@ -178,7 +187,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
                 output::println_ignore_pipe(&format!("Digest: {}", root.digest));
             }
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let files: Vec<model::PulledFile> = store
                 .written_files()
                 .into_iter()
@@ -191,7 +200,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
                 reference: format!("{repo_name}@{}", root.digest),
                 files: (!files.is_empty()).then_some(files),
             };
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
     }
     Ok(())

@@ -81,6 +81,9 @@ impl PushArgs {
 
 /// Runs `oras push`.
 pub async fn run(args: PushArgs) -> Result<()> {
+    args.target
+        .remote
+        .check_stdin_file(args.files.iter().map(String::as_str))?;
     let format = args.format.resolve()?;
     let (dest, extra_tags) = args.target.open_with_tags(&args.reference)?;
     let pack::AnnotationSet {
@@ -193,7 +196,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             output::println_ignore_pipe(&format!("ArtifactType: {artifact_type}"));
             output::println_ignore_pipe(&format!("Digest: {}", packed.descriptor.digest));
         }
-        OutputFormat::Json => {
+        OutputFormat::Json | OutputFormat::GoTemplate => {
             let repo_name = dest.name.clone();
             let mut tags: Vec<String> = dest
                 .tag()
@@ -206,7 +209,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
                 manifest: model::DescriptorRef::new(&repo_name, &packed.descriptor),
                 reference_as_tags: (!tags.is_empty()).then_some(tags),
             };
-            output::print_json_bytes(&oci::to_go_json_pretty(&doc)?);
+            args.format.print(&doc)?;
         }
     }
     Ok(())

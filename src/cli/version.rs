@@ -1,4 +1,6 @@
-//! `oras version`: the layout oras prints, with our own version and toolchain.
+//! `oras version`: the layout oras prints (keys padded to the longest), with our own version,
+//! the Rust toolchain in place of Go's, the platform, and the git commit when built from a
+//! checkout.
 
 use anyhow::Result;
 use clap::Args;
@@ -11,6 +13,27 @@ pub struct VersionArgs {
     extra: Vec<String>,
 }
 
+/// The `key: value` lines of `oras version`, in order.
+pub fn lines() -> Vec<(&'static str, String)> {
+    let os = std::env::consts::OS;
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    };
+    let mut lines = vec![
+        ("Version", env!("CARGO_PKG_VERSION").to_string()),
+        ("Rust version", env!("ORAS_RUSTC_VERSION").to_string()),
+        ("OS/Arch", format!("{os}/{arch}")),
+    ];
+    let commit = env!("ORAS_GIT_COMMIT");
+    if !commit.is_empty() {
+        lines.push(("Git commit", commit.to_string()));
+    }
+    lines
+}
+
 /// Runs `oras version`.
 pub fn run(args: VersionArgs) -> Result<()> {
     if !args.extra.is_empty() {
@@ -19,13 +42,11 @@ pub fn run(args: VersionArgs) -> Result<()> {
             args.extra.join(",")
         );
     }
-    let os = std::env::consts::OS;
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => other,
-    };
-    crate::output::println_ignore_pipe(&format!("Version:        {}", env!("CARGO_PKG_VERSION")));
-    crate::output::println_ignore_pipe(&format!("OS/Arch:        {os}/{arch}"));
+    let lines = lines();
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 2;
+    for (key, value) in lines {
+        let key = format!("{key}:");
+        crate::output::println_ignore_pipe(&format!("{key:<width$}{value}"));
+    }
     Ok(())
 }

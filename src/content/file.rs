@@ -145,6 +145,14 @@ impl FileStore {
         Ok(desc)
     }
 
+    /// Keeps a temporary source file (e.g. stdin spooled to disk) until the store is dropped,
+    /// and returns its path for [`FileStore::add`].
+    pub fn keep_temp(&self, path: tempfile::TempPath) -> PathBuf {
+        let owned = path.to_path_buf();
+        self.packed.lock().expect("file store lock").push(path);
+        owned
+    }
+
     /// Files written by pushes into this store, in completion order.
     pub fn written_files(&self) -> Vec<WrittenFile> {
         self.written.lock().expect("file store lock").clone()

@@ -207,6 +207,26 @@ impl ReadOnlyTarget for OciLayout {
         let index = self.index().await?;
         find_referrers(self, &index, subject, artifact_type).await
     }
+
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        Ok(index_tags(&self.index().await?, last))
+    }
+
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        let path = self.blob_path(digest);
+        match tokio::fs::metadata(&path).await {
+            Ok(meta) if meta.is_file() => Ok(Descriptor::new(
+                media_type::OCTET_STREAM,
+                digest.clone(),
+                meta.len(),
+            )),
+            Ok(_) => Err(Error::NotFound(layout_ref(&self.root, &digest.to_string()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(Error::NotFound(layout_ref(&self.root, &digest.to_string())))
+            }
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
 }
 
 #[async_trait]
@@ -267,6 +287,34 @@ impl Target for OciLayout {
             index.manifests.push(entry);
         })
         .await
+    }
+
+    /// Removes every `index.json` entry of `desc` (all its tags) and its blob file.
+    async fn delete(&self, desc: &Descriptor) -> Result<()> {
+        let path = self.blob_path(&desc.digest);
+        let listed = self
+            .index()
+            .await?
+            .manifests
+            .iter()
+            .any(|m| m.digest == desc.digest);
+        let on_disk = tokio::fs::metadata(&path).await.is_ok();
+        if !listed && !on_disk {
+            return Err(Error::NotFound(layout_ref(
+                &self.root,
+                &desc.digest.to_string(),
+            )));
+        }
+        if listed {
+            let digest = desc.digest.clone();
+            self.update_index(move |index| index.manifests.retain(|m| m.digest != digest))
+                .await?;
+        }
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(path, e)),
+        }
     }
 }
 
@@ -390,6 +438,21 @@ impl ReadOnlyTarget for OciLayoutTar {
     ) -> Result<Vec<Descriptor>> {
         find_referrers(self, &self.index, subject, artifact_type).await
     }
+
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        Ok(index_tags(&self.index, last))
+    }
+
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        let (_, size) = self
+            .blob_entry(digest)
+            .ok_or_else(|| Error::NotFound(layout_ref(&self.path, &digest.to_string())))?;
+        Ok(Descriptor::new(
+            media_type::OCTET_STREAM,
+            digest.clone(),
+            size,
+        ))
+    }
 }
 
 /// Opens a layout for reading: a tar file when `path` is a file, else a directory.
@@ -458,6 +521,20 @@ fn check_layout_marker(path: &Path, bytes: &[u8]) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The tags of a layout's index, sorted and deduplicated, those after `last` only.
+fn index_tags(index: &Index, last: Option<&str>) -> Vec<String> {
+    let mut tags: Vec<String> = index
+        .manifests
+        .iter()
+        .filter_map(ref_name)
+        .filter(|t| last.is_none_or(|l| *t > l))
+        .map(str::to_string)
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
 }
 
 fn ref_name(desc: &Descriptor) -> Option<&str> {

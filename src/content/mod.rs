@@ -57,6 +57,18 @@ pub trait ReadOnlyTarget: Send + Sync {
     /// `--distribution-spec`: forces how referrers are listed (and, on a writable store, recorded
     /// when a manifest with a subject is pushed). Stores without a Referrers API ignore it.
     fn force_referrers(&self, _spec: crate::referrers::DistributionSpec) {}
+
+    /// The descriptor of the blob `digest` (`application/octet-stream`, its size), or
+    /// [`Error::NotFound`].
+    async fn resolve_blob(&self, digest: &crate::digest::Digest) -> Result<Descriptor> {
+        Err(Error::NotFound(digest.to_string()))
+    }
+
+    /// The store's tags in its own order (a registry's, or sorted for a layout), only those
+    /// after `last` when given. Stores without tags say so.
+    async fn tags(&self, _last: Option<&str>) -> Result<Vec<String>> {
+        Err(Error::invalid("this store cannot list tags"))
+    }
 }
 
 /// A store content can be written to.
@@ -87,6 +99,13 @@ pub trait Target: ReadOnlyTarget {
     /// the default says [`Mount::Unsupported`] and the caller copies the blob instead.
     async fn mount(&self, _desc: &Descriptor, _from_repository: &str) -> Result<Mount> {
         Ok(Mount::Unsupported)
+    }
+
+    /// Deletes `desc`: a manifest with every tag pointing at it, or a blob. Missing content is
+    /// [`Error::NotFound`]. The caller keeps the referrers tag schema up to date
+    /// ([`crate::referrers::remove_from_tag_schema`]).
+    async fn delete(&self, _desc: &Descriptor) -> Result<()> {
+        Err(Error::invalid("this store cannot delete content"))
     }
 }
 

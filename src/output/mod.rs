@@ -3,6 +3,7 @@
 //! is silent so stdout holds exactly one document. Errors and warnings go to stderr.
 
 pub mod model;
+pub mod template;
 
 use std::io::Write;
 use std::sync::Mutex;

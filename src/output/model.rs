@@ -67,3 +67,29 @@ pub struct Pull {
     /// Files written; `null` when none.
     pub files: Option<Vec<PulledFile>>,
 }
+
+/// `oras manifest fetch --format json`.
+#[derive(Serialize)]
+pub struct ManifestFetch {
+    #[serde(flatten)]
+    /// The manifest.
+    pub descriptor: DescriptorRef,
+    /// The manifest parsed as JSON; `null` when it is not JSON.
+    pub content: Option<serde_json::Value>,
+}
+
+/// `oras repo ls --format json`.
+#[derive(Serialize)]
+pub struct RepoList {
+    /// The registry host.
+    pub registry: String,
+    /// Full repository names.
+    pub repositories: Vec<String>,
+}
+
+/// `oras repo tags --format json`.
+#[derive(Serialize)]
+pub struct TagList {
+    /// The tags.
+    pub tags: Vec<String>,
+}

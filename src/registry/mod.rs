@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod listing;
 pub mod referrers;
 
 use async_trait::async_trait;
@@ -15,6 +16,7 @@ use reqwest::{Method, Response, StatusCode};
 use url::Url;
 
 pub use client::{ClientOptions, HttpClient};
+pub use listing::Registry;
 
 use crate::content::{
     BlobReader, MAX_MANIFEST_BYTES, Mount, ReadOnlyTarget, Target, read_manifest,
@@ -409,6 +411,14 @@ impl ReadOnlyTarget for Repository {
     fn force_referrers(&self, spec: crate::referrers::DistributionSpec) {
         self.referrers.force(spec);
     }
+
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        self.list_tags(last).await
+    }
+
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        self.head_blob(digest).await
+    }
 }
 
 #[async_trait]
@@ -473,6 +483,10 @@ impl Target for Repository {
             let _ = self.client.send_raw(cancel).await;
         }
         Ok(Mount::NotMounted)
+    }
+
+    async fn delete(&self, desc: &Descriptor) -> Result<()> {
+        self.delete_indexed(desc).await
     }
 }
 

@@ -1,0 +1,83 @@
+//! `oras manifest delete` (aliases `remove`, `rm`): delete a manifest and every tag pointing at
+//! it, after a `[y/N]` prompt unless `--force`.
+
+use anyhow::{Result, bail};
+use clap::Args;
+use oras_rs::Error;
+
+use crate::cli::options::{CommonArgs, DistributionSpecArgs, TargetArgs};
+use crate::cli::shared;
+use crate::output;
+
+/// Delete a manifest from remote registry
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Example - Delete a manifest tagged with 'v1' from repository 'localhost:5000/hello':\n  oras manifest delete localhost:5000/hello:v1\n\nExample - Delete a manifest without prompting confirmation:\n  oras manifest delete --force localhost:5000/hello:v1\n\nExample - Delete a manifest and print its descriptor:\n  oras manifest delete --descriptor --force localhost:5000/hello:v1\n\nExample - Delete a manifest by digest 'sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9' from repository 'localhost:5000/hello':\n  oras manifest delete localhost:5000/hello@sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9"
+)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub(super) common: CommonArgs,
+    #[command(flatten)]
+    spec: DistributionSpecArgs,
+
+    /// Ignore nonexistent references, never prompt
+    #[arg(short = 'f', long)]
+    force: bool,
+
+    /// Output the descriptor of the deleted manifest
+    #[arg(long)]
+    descriptor: bool,
+
+    /// Prettify JSON output
+    #[arg(long)]
+    pretty: bool,
+
+    /// <name>{:<tag>|@<digest>}
+    #[arg(value_name = "REFERENCE")]
+    reference: String,
+
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+/// Runs `oras manifest delete`.
+pub async fn run(args: DeleteArgs) -> Result<()> {
+    if args.descriptor && !args.force {
+        bail!("must apply --force to confirm the deletion if the descriptor is outputted");
+    }
+    let target = args.target.open(&args.reference)?;
+    args.spec.apply(&*target.target)?;
+    let reference =
+        shared::require_reference(target.reference.clone(), &args.reference, "manifest delete")?;
+    let desc = match target.target.resolve(&reference).await {
+        Ok(desc) => desc,
+        Err(Error::NotFound(_)) if args.force && !args.descriptor => {
+            output::println_ignore_pipe(&format!("Missing {}", args.reference));
+            return Ok(());
+        }
+        Err(Error::NotFound(_)) => bail!(Error::invalid(format!(
+            "{}: the specified manifest does not exist",
+            args.reference
+        ))),
+        Err(e) => return Err(e.into()),
+    };
+    if !args.force
+        && !shared::confirm(&format!(
+            "Are you sure you want to delete the manifest {:?} and all tags associated with it?",
+            desc.digest.to_string()
+        ))?
+    {
+        output::println_ignore_pipe("Operation cancelled.");
+        return Ok(());
+    }
+    target.target.delete(&desc).await?;
+    if args.descriptor {
+        return shared::print_descriptor(&desc, args.pretty);
+    }
+    output::println_ignore_pipe(&format!(
+        "Deleted {} {}",
+        target.kind.marker(),
+        args.reference
+    ));
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! Helpers the manifest, blob and repo commands share: the `[y/N]` prompt, `--descriptor` and
+//! `--pretty` output, references that must carry a tag or digest, streaming a verified blob to
+//! a file or stdout.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use oras_rs::Error;
+use oras_rs::content::{ReadOnlyTarget, Target};
+use oras_rs::digest::VerifyingReader;
+use oras_rs::oci::{self, Descriptor};
+use tokio::io::AsyncWriteExt;
+
+/// Asks `question [y/N] ` on stdout and reads one line from stdin: only `y`/`yes` (any case)
+/// confirm; end of input declines.
+pub fn confirm(question: &str) -> Result<bool> {
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{question} [y/N] ");
+    let _ = out.flush();
+    drop(out);
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the confirmation from stdin")?;
+    let answer = line.trim().to_ascii_lowercase();
+    Ok(answer == "y" || answer == "yes")
+}
+
+/// Indents JSON `bytes` as Go's `json.Indent(…, "", "  ")` does (key order and string
+/// contents untouched; `{}` and `[]` stay closed), plus a trailing newline. Not JSON: an error.
+pub fn indent_json(bytes: &[u8]) -> Result<Vec<u8>> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map_err(|e| Error::invalid(format!("cannot pretty-print: not valid JSON: {e}")))?;
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', depth * 2));
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        i += 1;
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'"' => {
+                in_string = true;
+                out.push(c);
+            }
+            b'{' | b'[' => {
+                out.push(c);
+                // An empty object or array stays `{}` / `[]`.
+                let rest = bytes[i..].iter().position(|b| !b" \t\n\r".contains(b));
+                let close = if c == b'{' { b'}' } else { b']' };
+                if let Some(p) = rest
+                    && bytes[i + p] == close
+                {
+                    out.push(close);
+                    i += p + 1;
+                    continue;
+                }
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            b',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(c),
+        }
+    }
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// Writes JSON document bytes to stdout: as they are, or indented with `pretty`.
+pub fn print_json(bytes: &[u8], pretty: bool) -> Result<()> {
+    if pretty {
+        crate::output::print_json_bytes(&indent_json(bytes)?);
+    } else {
+        crate::output::print_json_bytes(bytes);
+    }
+    Ok(())
+}
+
+/// `--descriptor` output: the descriptor as compact JSON, or indented with `--pretty`.
+pub fn print_descriptor(desc: &Descriptor, pretty: bool) -> Result<()> {
+    if pretty {
+        crate::output::print_json_bytes(&oci::to_go_json_pretty(desc)?);
+    } else {
+        crate::output::print_json_bytes(&oci::to_go_json(desc)?);
+    }
+    Ok(())
+}
+
+/// The tag or digest of a reference, or oras's "no tag or digest specified" error for `cmd`.
+pub fn require_reference(reference: Option<String>, raw: &str, cmd: &str) -> Result<String> {
+    match reference {
+        Some(r) => Ok(r),
+        None => bail!(Error::invalid_with_hint(
+            format!("{raw:?}: no tag or digest specified"),
+            format!(
+                "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras {cmd} -h\" for more options and examples"
+            )
+        )),
+    }
+}
+
+/// Streams the blob `desc` from `source` through a size and digest check into `output`: `-`
+/// is stdout; a file is written to a temporary file beside it and renamed once verified.
+pub async fn write_blob_to(
+    source: &dyn ReadOnlyTarget,
+    desc: &Descriptor,
+    output: &str,
+) -> Result<()> {
+    let reader = source.fetch(desc).await?;
+    let mut verifying = VerifyingReader::new(reader, desc.digest.clone(), desc.size);
+    if output == "-" {
+        let mut stdout = tokio::io::stdout();
+        tokio::io::copy(&mut verifying, &mut stdout)
+            .await
+            .map_err(|e| oras_rs::copy::read_error(desc, e))?;
+        stdout.flush().await.context("writing to stdout")?;
+        return Ok(());
+    }
+    let path = Path::new(output);
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".oras-partial-")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    let (file, temp_path) = temp.into_parts();
+    let mut file = tokio::fs::File::from_std(file);
+    tokio::io::copy(&mut verifying, &mut file)
+        .await
+        .map_err(|e| oras_rs::copy::read_error(desc, e))?;
+    file.flush().await.map_err(|e| Error::io(&temp_path, e))?;
+    drop(file);
+    temp_path
+        .persist(path)
+        .map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Points each of `tags` at the manifest `desc` (whose bytes are `bytes`), `concurrency` at a
+/// time; returns the tags in argument order once all are written.
+pub async fn push_tags(
+    target: &dyn Target,
+    desc: &Descriptor,
+    bytes: &[u8],
+    tags: &[String],
+    concurrency: usize,
+) -> Result<Vec<String>> {
+    use futures_util::{StreamExt, TryStreamExt, stream};
+    stream::iter(tags.iter())
+        .map(|tag| async move {
+            target
+                .push_reference(desc, bytes.to_vec(), tag)
+                .await
+                .with_context(|| format!("tagging {} as {tag}", desc.digest))?;
+            Ok::<_, anyhow::Error>(tag.clone())
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::indent_json;
+
+    #[test]
+    fn indents_like_go_and_keeps_key_order() {
+        let got = indent_json(br#"{"z":1,"a":[],"b":{"c":"x,{y}:\""},"d":[1,2]}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            "{\n  \"z\": 1,\n  \"a\": [],\n  \"b\": {\n    \"c\": \"x,{y}:\\\"\"\n  },\n  \"d\": [\n    1,\n    2\n  ]\n}\n"
+        );
+        assert!(indent_json(b"not json").is_err());
+    }
+}
