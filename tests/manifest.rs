@@ -650,3 +650,40 @@ fn deleting_a_referrer_on_a_referrers_api_registry_writes_no_tag_schema_index() 
     let index: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(index["manifests"], json!([]));
 }
+
+#[test]
+fn fetch_media_type_is_sent_as_the_accept_list() {
+    use common::auth::HostileServer;
+    let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+    let digest = common::sha256_digest(index);
+    let server = HostileServer::start_on("127.0.0.1", move |_, _| {
+        (
+            200,
+            vec![
+                (
+                    "Content-Type".into(),
+                    "application/vnd.oci.image.index.v1+json".into(),
+                ),
+                ("Docker-Content-Digest".into(), digest.clone()),
+            ],
+            index.to_vec(),
+        )
+    });
+    let reference = format!("127.0.0.1:{}/app/multi:v1", server.port());
+    let out = oras()
+        .args(["manifest", "fetch", &reference])
+        .args(["--media-type", "application/vnd.oci.image.index.v1+json"])
+        .args([
+            "--media-type",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(common::assert_success(&out).as_bytes(), index);
+    let seen = server.seen();
+    let get = seen.iter().find(|r| r.method == "GET").expect("a GET");
+    assert_eq!(
+        get.header("accept"),
+        "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json"
+    );
+}

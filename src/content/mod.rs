@@ -43,6 +43,17 @@ pub trait ReadOnlyTarget: Send + Sync {
         Ok((desc, bytes))
     }
 
+    /// [`ReadOnlyTarget::fetch_reference`] asking only for the media types in `accept` (a
+    /// registry sends them as its `Accept` header: `manifest fetch --media-type`). Stores that
+    /// cannot negotiate return what they hold; the caller checks the type it got.
+    async fn fetch_reference_accepting(
+        &self,
+        reference: &str,
+        _accept: &[String],
+    ) -> Result<(Descriptor, Vec<u8>)> {
+        self.fetch_reference(reference).await
+    }
+
     /// The manifests whose `subject` is `subject`, optionally only those of `artifact_type`.
     /// The default reads the referrers tag schema (distribution-spec v1.1 "referrers tag
     /// schema": an index tagged `<alg>-<hex>`); a registry with the Referrers API overrides it.

@@ -278,6 +278,55 @@ async fn read_capped(mut resp: Response, limit: u64, what: &str) -> Result<Vec<u
     Ok(body)
 }
 
+impl Repository {
+    /// `GET /manifests/<reference>` with `accept`, capped and verified.
+    async fn get_manifest(&self, reference: &str, accept: &str) -> Result<(Descriptor, Vec<u8>)> {
+        let url = self.url(&format!("manifests/{reference}"))?;
+        let req = self
+            .client
+            .request(Method::GET, url.as_str())
+            .header(ACCEPT, accept);
+        let resp = self
+            .client
+            .send(req, &[StatusCode::OK])
+            .await
+            .map_err(|e| self.not_found(e, reference))?;
+        let media_type = content_type(&resp).ok_or_else(|| {
+            Error::Protocol(format!("GET {url}: the registry sent no Content-Type"))
+        })?;
+        let announced = header_str(&resp, "Docker-Content-Digest").map(str::to_string);
+        let bytes = read_capped(
+            resp,
+            MAX_MANIFEST_BYTES,
+            &format!("manifest {}", self.display_ref(reference)),
+        )
+        .await?;
+        let computed = Digest::sha256_of(&bytes);
+        // The bytes are the truth: a digest reference, or the digest the registry announced,
+        // must match what arrived.
+        let expected = match reference.parse::<Digest>() {
+            Ok(d) => Some(d),
+            Err(_) => match announced {
+                Some(a) => Some(a.parse::<Digest>()?),
+                None => None,
+            },
+        };
+        if let Some(expected) = expected {
+            let actual = Digest::of_bytes(expected.algorithm(), &bytes);
+            if actual != expected {
+                return Err(Error::Verify {
+                    context: format!("manifest {}", self.display_ref(reference)),
+                    mismatch: crate::digest::VerifyError::DigestMismatch { expected, actual },
+                });
+            }
+            let size = bytes.len() as u64;
+            return Ok((Descriptor::new(media_type, actual, size), bytes));
+        }
+        let size = bytes.len() as u64;
+        Ok((Descriptor::new(media_type, computed, size), bytes))
+    }
+}
+
 #[async_trait]
 impl ReadOnlyTarget for Repository {
     async fn fetch(&self, desc: &Descriptor) -> Result<BlobReader> {
@@ -355,49 +404,19 @@ impl ReadOnlyTarget for Repository {
     }
 
     async fn fetch_reference(&self, reference: &str) -> Result<(Descriptor, Vec<u8>)> {
-        let url = self.url(&format!("manifests/{reference}"))?;
-        let req = self
-            .client
-            .request(Method::GET, url.as_str())
-            .header(ACCEPT, media_type::MANIFEST_ACCEPT);
-        let resp = self
-            .client
-            .send(req, &[StatusCode::OK])
+        self.get_manifest(reference, media_type::MANIFEST_ACCEPT)
             .await
-            .map_err(|e| self.not_found(e, reference))?;
-        let media_type = content_type(&resp).ok_or_else(|| {
-            Error::Protocol(format!("GET {url}: the registry sent no Content-Type"))
-        })?;
-        let announced = header_str(&resp, "Docker-Content-Digest").map(str::to_string);
-        let bytes = read_capped(
-            resp,
-            MAX_MANIFEST_BYTES,
-            &format!("manifest {}", self.display_ref(reference)),
-        )
-        .await?;
-        let computed = Digest::sha256_of(&bytes);
-        // The bytes are the truth: a digest reference, or the digest the registry announced,
-        // must match what arrived.
-        let expected = match reference.parse::<Digest>() {
-            Ok(d) => Some(d),
-            Err(_) => match announced {
-                Some(a) => Some(a.parse::<Digest>()?),
-                None => None,
-            },
-        };
-        if let Some(expected) = expected {
-            let actual = Digest::of_bytes(expected.algorithm(), &bytes);
-            if actual != expected {
-                return Err(Error::Verify {
-                    context: format!("manifest {}", self.display_ref(reference)),
-                    mismatch: crate::digest::VerifyError::DigestMismatch { expected, actual },
-                });
-            }
-            let size = bytes.len() as u64;
-            return Ok((Descriptor::new(media_type, actual, size), bytes));
+    }
+
+    async fn fetch_reference_accepting(
+        &self,
+        reference: &str,
+        accept: &[String],
+    ) -> Result<(Descriptor, Vec<u8>)> {
+        if accept.is_empty() {
+            return self.fetch_reference(reference).await;
         }
-        let size = bytes.len() as u64;
-        Ok((Descriptor::new(media_type, computed, size), bytes))
+        self.get_manifest(reference, &accept.join(", ")).await
     }
 
     async fn referrers(

@@ -76,7 +76,10 @@ pub async fn run(args: FetchArgs) -> Result<()> {
         check_media_type(&desc.media_type, &args.media_types, &args.reference)?;
         return shared::print_descriptor(&desc, args.pretty);
     }
-    let (mut desc, mut bytes) = source.target.fetch_reference(&reference).await?;
+    let (mut desc, mut bytes) = source
+        .target
+        .fetch_reference_accepting(&reference, &args.media_types)
+        .await?;
     if let Some(p) = &platform {
         (desc, bytes) = select_platform(&*source.target, &desc, bytes, p).await?;
     }
