@@ -88,6 +88,13 @@ pub trait Target: ReadOnlyTarget {
     async fn mount(&self, _desc: &Descriptor, _from_repository: &str) -> Result<Mount> {
         Ok(Mount::Unsupported)
     }
+
+    /// Whether this store itself refuses a blob whose bytes do not match the descriptor's digest
+    /// and size (a registry checks the `?digest=` of an upload), so a copy need not hash the
+    /// bytes on the way. The default, `false`, has the copy verify them.
+    fn verifies_uploads(&self) -> bool {
+        false
+    }
 }
 
 /// The outcome of [`Target::mount`].
