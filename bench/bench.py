@@ -161,7 +161,7 @@ def main() -> None:
                 floor.append(timed(["sh", "-c", "openssl dgst -sha256 -r * >/dev/null"], cwd)[0])
             results[(w, "hash", "openssl")] = (statistics.median(floor), 0)
             for tool in tools:
-                push, pull = [], []
+                push, pull, verified = [], [], []
                 for run in range(args.runs):
                     repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
                     push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python), cwd))
@@ -170,8 +170,17 @@ def main() -> None:
                     out.mkdir()
                     pull.append(timed(commands(tool, "pull", oras, registry, repo, files, str(out), python), out))
                     shutil.rmtree(out, ignore_errors=True)
+                    if tool == "curl":
+                        # The same pull, then every file hashed: curl's pull *with* verification.
+                        out.mkdir()
+                        env = dict(os.environ, VERIFY="1")
+                        cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python)
+                        verified.append(timed(cmd, out, env))
+                        shutil.rmtree(out, ignore_errors=True)
                     print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
-                for op, samples in (("push", push), ("pull", pull)):
+                for op, samples in (("push", push), ("pull", pull), ("pull-verify", verified)):
+                    if not samples:
+                        continue
                     results[(w, op, tool)] = (
                         statistics.median(s[0] for s in samples),
                         max(s[1] for s in samples),
@@ -208,6 +217,9 @@ def main() -> None:
                 v = results.get((w, op, t))
                 cells.append(f"{v[1] / 1024:.1f}" if v else "-")
             print("| " + " | ".join(cells) + " |")
+        v = results.get((w, "pull-verify", "curl"))
+        if v:
+            print(f"| {WORKLOADS[w][0]} | pull, curl + openssl verify | {v[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
         h = results.get((w, "hash", "openssl"))
         if h:
             print(f"| {WORKLOADS[w][0]} | openssl dgst -sha256 | {h[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
