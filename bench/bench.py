@@ -102,7 +102,10 @@ http:
 
 
 def timed(cmd, cwd, env=None):
-    """Runs cmd under GNU time; returns (seconds, peak RSS KiB)."""
+    """Runs cmd under GNU time; returns (seconds, peak RSS KiB). Dirty pages left by the previous
+    command (curl never syncs what it wrote) are flushed first, so no tool pays for another's
+    writeback."""
+    subprocess.run(["sync"], check=False)
     out = subprocess.run(
         ["/usr/bin/time", "-v"] + cmd,
         cwd=cwd,
@@ -199,7 +202,7 @@ def main() -> None:
     ]
     (res_dir / f"{stamp}.json").write_text(json.dumps(raw, indent=2) + "\n")
 
-    print(f"\noras-rs benchmark, {args.runs} run(s) each, median wall time; page cache warm; registry on loopback")
+    print(f"\noras-rs benchmark, {args.runs} run(s) each, median wall time; page cache warm (data read once before, dirty pages synced before each command); registry on loopback")
     print(f"{nproc()} cores; ratios are to curl's time in this run (lower is faster)\n")
     header = "| workload | op | curl s | " + " | ".join(f"{t} ratio" for t in tools if t != "curl") + " | " + " | ".join(f"{t} RSS MiB" for t in tools) + " |"
     print(header)
