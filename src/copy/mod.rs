@@ -297,6 +297,8 @@ impl tokio::io::AsyncRead for ProgressReader {
                 if n > 0 {
                     this.read += n;
                     if this.read > this.desc.size {
+                        // None of the excess reaches the destination.
+                        buf.set_filled(before);
                         let e = VerifyError::SizeMismatch {
                             expected: this.desc.size,
                             actual: this.read,
@@ -422,4 +424,61 @@ pub fn pull_filter(f: PullFilter) -> SuccessorFilter {
         }
         Decision::Copy(Box::new(desc.clone()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<u64>>);
+    impl CopyObserver for Recorder {
+        fn on_progress(&self, _desc: &Descriptor, bytes: u64) {
+            self.0.lock().unwrap().push(bytes);
+        }
+    }
+
+    fn reader(data: &'static [u8], size: u64, observer: Arc<Recorder>) -> ProgressReader {
+        let desc = Descriptor::new(
+            "application/octet-stream".to_string(),
+            Digest::sha256_of(data),
+            size,
+        );
+        ProgressReader {
+            inner: Box::pin(data),
+            desc,
+            observer,
+            read: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn progress_reader_reports_running_totals() {
+        let observer = Arc::new(Recorder::default());
+        let mut r = reader(b"0123456789", 10, observer.clone());
+        let mut buf = [0u8; 4];
+        let mut got = Vec::new();
+        loop {
+            let n = r.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"0123456789");
+        assert_eq!(*observer.0.lock().unwrap(), [4, 8, 10]);
+    }
+
+    #[tokio::test]
+    async fn progress_reader_refuses_bytes_past_the_size() {
+        let observer = Arc::new(Recorder::default());
+        let mut r = reader(b"0123456789", 6, observer);
+        let mut out = Vec::new();
+        let err = r.read_to_end(&mut out).await.unwrap_err();
+        assert!(matches!(
+            crate::digest::verify_error(&err),
+            Some(VerifyError::SizeMismatch { expected: 6, .. })
+        ));
+    }
 }
