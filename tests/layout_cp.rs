@@ -1222,3 +1222,68 @@ fn headers_are_refused_on_a_layout_target() {
     assert!(stderr.contains("-H/--header"), "{stderr}");
     assert!(!layout.exists(), "nothing may be written");
 }
+
+#[test]
+fn cp_of_corrupt_source_bytes_is_refused_by_the_destination_registry() {
+    // A push does not hash blobs a second time on the way out: the destination registry checks
+    // `?digest=` itself. A source serving other bytes (same length) than its digest says must
+    // still fail the copy, and leave no manifest behind.
+    let layer = b"alpha\n".to_vec();
+    let corrupt = b"alphA\n".to_vec();
+    let layer_digest = sha256_digest(&layer);
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": OCI_EMPTY, "digest": EMPTY_DIGEST, "size": 2},
+        "layers": [{
+            "mediaType": "application/vnd.oci.image.layer.v1.tar",
+            "digest": layer_digest,
+            "size": layer.len(),
+            "annotations": {TITLE: "a.txt"},
+        }],
+    }))
+    .unwrap();
+    let manifest_digest = sha256_digest(&manifest);
+    let (m, md, ld) = (manifest, manifest_digest, layer_digest.clone());
+    let fake = FakeRegistry::start(move |method, uri| {
+        let blob = |d: &str, bytes: &[u8]| {
+            FakeResponse::new(
+                200,
+                &[
+                    ("Content-Type", "application/octet-stream"),
+                    ("Docker-Content-Digest", d),
+                ],
+                bytes.to_vec(),
+            )
+        };
+        match (method, uri) {
+            ("GET", "/v2/src/art/manifests/v1") => FakeResponse::new(
+                200,
+                &[
+                    ("Content-Type", OCI_MANIFEST),
+                    ("Docker-Content-Digest", md.as_str()),
+                ],
+                m.clone(),
+            ),
+            ("GET", u) if u == format!("/v2/src/art/blobs/{ld}") => blob(&ld, &corrupt),
+            ("GET", u) if u == format!("/v2/src/art/blobs/{EMPTY_DIGEST}") => {
+                blob(EMPTY_DIGEST, b"{}")
+            }
+            _ => FakeResponse::error(404, "NAME_UNKNOWN", "not scripted"),
+        }
+    });
+    let registry = Registry::start();
+    let src = format!("{}/src/art:v1", fake.addr());
+    let dst = registry.reference("dst/art:v1");
+    let out = oras().args(["cp", &src, &dst]).output().unwrap();
+    assert!(!out.status.success(), "the copy must fail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.to_lowercase().contains("digest"), "{stderr}");
+    assert_eq!(
+        registry.resolve("dst/art", "v1"),
+        None,
+        "no manifest was stored"
+    );
+    let (status, _, _) = registry.head(&format!("/v2/dst/art/blobs/{layer_digest}"));
+    assert_eq!(status, 404, "the corrupt layer was not stored");
+}

@@ -2068,3 +2068,58 @@ fn big_chunk() -> Vec<u8> {
     }
     out
 }
+
+/// A re-push where every blob already exists sends only HEADs (one per blob) and the manifest PUT:
+/// no upload session, no GET (checked in the registry's access log).
+#[test]
+fn repush_of_existing_blobs_sends_only_heads_and_the_manifest() {
+    let registry = Registry::start();
+    let work = tempfile::tempdir().unwrap();
+    fs::write(work.path().join("a.txt"), b"alpha\n").unwrap();
+    fs::write(work.path().join("b.bin"), binary_bytes(300 * 1024)).unwrap();
+    let reference = registry.reference("re/push:v1");
+    ok(oras_in(work.path()).args(["push", &reference, "a.txt", "b.bin"]));
+    let manifest_puts = |requests: &[(String, String, u16)]| {
+        requests
+            .iter()
+            .filter(|(m, u, _)| m == "PUT" && u == "/v2/re/push/manifests/v1")
+            .count()
+    };
+    // The access log is written as requests finish: wait for the first push's manifest PUT.
+    let wait_for = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let requests = registry.requests();
+            if manifest_puts(&requests) >= n || Instant::now() > deadline {
+                return requests;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let before = wait_for(1).len();
+    ok(oras_in(work.path()).args(["push", &reference, "a.txt", "b.bin"]));
+    let requests = wait_for(2);
+    let second: Vec<_> = requests[before..]
+        .iter()
+        .filter(|(_, u, _)| u != "/v2/")
+        .map(|(m, u, s)| (m.as_str(), u.as_str(), *s))
+        .collect();
+    let heads: Vec<_> = second.iter().filter(|(m, _, _)| *m == "HEAD").collect();
+    assert_eq!(
+        heads.len(),
+        3,
+        "one HEAD per blob (config + 2 layers): {second:?}"
+    );
+    assert!(
+        heads
+            .iter()
+            .all(|(_, u, s)| u.starts_with("/v2/re/push/blobs/sha256:") && *s == 200),
+        "{second:?}"
+    );
+    let others: Vec<_> = second.iter().filter(|(m, _, _)| *m != "HEAD").collect();
+    assert_eq!(
+        others,
+        [&("PUT", "/v2/re/push/manifests/v1", 201)],
+        "only the manifest PUT besides the HEADs: {second:?}"
+    );
+}

@@ -130,11 +130,18 @@ pub async fn run(args: AttachArgs) -> Result<()> {
         .with_context(|| format!("resolving the subject {}", args.reference))?;
     let subject = oci::Descriptor::new(subject.media_type, subject.digest, subject.size);
 
-    let status = Arc::new(StatusPrinter::new(
-        output::PUSH,
-        format == OutputFormat::Text,
-        args.common.verbose(),
-    ));
+    let status = Arc::new(
+        StatusPrinter::new(
+            output::PUSH,
+            format == OutputFormat::Text,
+            args.common.verbose(),
+        )
+        .with_bars(output::use_bars(
+            format == OutputFormat::Text,
+            args.common.no_tty,
+            args.common.debug,
+        )),
+    );
     let (created, files) = pack::source_files()?;
     let layers = pack::add_files(
         &files,
@@ -186,6 +193,7 @@ pub async fn run(args: AttachArgs) -> Result<()> {
     )
     .await
     .with_context(|| format!("attaching to {}", args.reference))?;
+    status.finish();
     if let Some(path) = &args.export_manifest {
         pack::export_manifest(path, &packed.bytes)?;
     }

@@ -107,11 +107,12 @@ pub async fn run(args: CpArgs) -> Result<()> {
         (Some(s), Some(d)) if s.registry == d.registry => Some(s.repository.clone()),
         _ => None,
     };
-    let status = Arc::new(StatusPrinter::new(
-        output::COPY,
-        true,
-        args.common.verbose(),
-    ));
+    let status =
+        Arc::new(
+            StatusPrinter::new(output::COPY, true, args.common.verbose()).with_bars(
+                output::use_bars(true, args.common.no_tty, args.common.debug),
+            ),
+        );
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),
@@ -152,6 +153,7 @@ pub async fn run(args: CpArgs) -> Result<()> {
             .with_context(|| format!("copying the referrers of {}", args.source))?;
     }
 
+    status.finish();
     // A digest reference that --platform moved to a child is printed as the child's digest.
     let src_display = match src_ref.parse::<Digest>() {
         Ok(d) if d != root.digest => format!("{}@{}", src.name, root.digest),

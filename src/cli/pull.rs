@@ -135,11 +135,18 @@ pub async fn run(args: PullArgs) -> Result<()> {
     }
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
-    let status = Arc::new(StatusPrinter::new(
-        output::PULL,
-        format == OutputFormat::Text,
-        args.common.verbose(),
-    ));
+    let status = Arc::new(
+        StatusPrinter::new(
+            output::PULL,
+            format == OutputFormat::Text,
+            args.common.verbose(),
+        )
+        .with_bars(output::use_bars(
+            format == OutputFormat::Text,
+            args.common.no_tty,
+            args.common.debug,
+        )),
+    );
     let store = FileStore::new(
         &args.output,
         WritePolicy {
@@ -167,6 +174,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
         .await
         .with_context(|| format!("pulling {}", args.reference))?;
 
+    status.finish();
     let repo_name = source.name.clone();
     match format {
         OutputFormat::Text => {

@@ -107,11 +107,18 @@ pub async fn run(args: PushArgs) -> Result<()> {
         ));
     }
 
-    let status = Arc::new(StatusPrinter::new(
-        output::PUSH,
-        format == OutputFormat::Text,
-        args.common.verbose(),
-    ));
+    let status = Arc::new(
+        StatusPrinter::new(
+            output::PUSH,
+            format == OutputFormat::Text,
+            args.common.verbose(),
+        )
+        .with_bars(output::use_bars(
+            format == OutputFormat::Text,
+            args.common.no_tty,
+            args.common.debug,
+        )),
+    );
     let (created, files) = pack::source_files()?;
 
     let layers = pack::add_files(
@@ -174,6 +181,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
             .await
             .with_context(|| format!("tagging {} as {tag}", packed.descriptor.digest))?;
     }
+    status.finish();
     if let Some(path) = &args.export_manifest {
         pack::export_manifest(path, &packed.bytes)?;
     }

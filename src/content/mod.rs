@@ -118,6 +118,13 @@ pub trait Target: ReadOnlyTarget {
     async fn delete(&self, _desc: &Descriptor) -> Result<()> {
         Err(Error::invalid("this store cannot delete content"))
     }
+
+    /// Whether this store itself refuses a blob whose bytes do not match the descriptor's digest
+    /// and size (a registry checks the `?digest=` of an upload), so a copy need not hash the
+    /// bytes on the way. The default, `false`, has the copy verify them.
+    fn verifies_uploads(&self) -> bool {
+        false
+    }
 }
 
 /// The outcome of [`Target::mount`].

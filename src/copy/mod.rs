@@ -2,7 +2,8 @@
 //! copied before their parent, so a manifest is stored only after everything it references (on a
 //! registry: the manifest PUT comes last and a failed push leaves no tag pointing at missing
 //! content). Each node is copied once, subgraphs the destination already has are skipped, and a
-//! semaphore permit is held only while one blob transfers, never while waiting for children.
+//! semaphore permit is held only while one blob is checked and transfers, never while waiting
+//! for children.
 //! Every byte read from the source is verified against its descriptor on the way.
 //!
 //! Between two repositories of one registry, blobs are mounted instead of transferred when the
@@ -34,6 +35,10 @@ pub trait CopyObserver: Send + Sync {
     fn on_skipped(&self, _desc: &Descriptor) {}
     /// The blob was mounted from another repository of the same registry, not transferred.
     fn on_mounted(&self, _desc: &Descriptor) {}
+    /// `bytes` of the blob `desc` (between [`CopyObserver::on_start`] and
+    /// [`CopyObserver::on_done`]) have been read from the source so far. Called once per chunk
+    /// read (up to a few hundred KiB), so it must be cheap.
+    fn on_progress(&self, _desc: &Descriptor, _bytes: u64) {}
 }
 
 /// An observer that reports nothing.
@@ -194,11 +199,26 @@ fn copy_node<'a>(ctx: &'a Ctx<'a>, desc: Descriptor) -> BoxFuture<'a, Result<()>
 
 async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
     let observer = &ctx.opts.observer;
+    let is_manifest =
+        media_type::is_manifest(&desc.media_type) || media_type::is_index(&desc.media_type);
+    // A blob's permit covers its existence check too: a thousand blobs are a thousand HEADs,
+    // and without the permit they would all be in flight at once (a connection and its buffers
+    // each). A manifest holds none: it waits for its children, which need permits.
+    let _permit = if is_manifest {
+        None
+    } else {
+        Some(
+            ctx.permits
+                .acquire()
+                .await
+                .map_err(|_| Error::Protocol("copy cancelled".into()))?,
+        )
+    };
     if ctx.dst.exists(desc).await? {
         observer.on_exists(desc);
         return Ok(());
     }
-    if media_type::is_manifest(&desc.media_type) || media_type::is_index(&desc.media_type) {
+    if is_manifest {
         let bytes = read_manifest(ctx.src.fetch(desc).await?, desc).await?;
         let children = children_of(ctx, &desc.media_type, &bytes)?;
         copy_children(ctx, children).await?;
@@ -209,11 +229,6 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
         observer.on_done(desc);
         return Ok(());
     }
-    let _permit = ctx
-        .permits
-        .acquire()
-        .await
-        .map_err(|_| Error::Protocol("copy cancelled".into()))?;
     if let Some(from) = &ctx.opts.mount_from {
         match ctx.dst.mount(desc, from).await {
             Ok(Mount::Mounted) => {
@@ -228,12 +243,78 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
         }
     }
     observer.on_start(desc);
+    let started = std::time::Instant::now();
     let reader = ctx.src.fetch(desc).await?;
-    let verified: BlobReader =
-        Box::pin(VerifyingReader::new(reader, desc.digest.clone(), desc.size));
-    ctx.dst.push(desc, verified).await?;
+    // A destination that checks the digest of what it stores (a registry checks `?digest=`)
+    // does not need the bytes hashed here too: that would hash every pushed file twice (once
+    // when it was added, once on the way out). Everything else gets them verified.
+    let checked: BlobReader = if ctx.dst.verifies_uploads() {
+        reader
+    } else {
+        Box::pin(VerifyingReader::new(reader, desc.digest.clone(), desc.size))
+    };
+    let counted = ProgressReader {
+        inner: checked,
+        desc: desc.clone(),
+        observer: observer.clone(),
+        read: 0,
+    };
+    ctx.dst.push(desc, Box::pin(counted)).await?;
+    let elapsed = started.elapsed();
+    tracing::debug!(
+        digest = %desc.digest,
+        size = desc.size,
+        elapsed_ms = elapsed.as_millis() as u64,
+        mib_per_s = (desc.size as f64 / (1024.0 * 1024.0) / elapsed.as_secs_f64().max(1e-6)) as u64,
+        "blob transferred"
+    );
     observer.on_done(desc);
     Ok(())
+}
+
+/// Counts the bytes read through it for [`CopyObserver::on_progress`], and refuses more bytes
+/// than the descriptor's size (cheap, and a stream that is too long stops at once even when
+/// the digest is checked by the destination).
+struct ProgressReader {
+    inner: BlobReader,
+    desc: Descriptor,
+    observer: Arc<dyn CopyObserver>,
+    read: u64,
+}
+
+impl tokio::io::AsyncRead for ProgressReader {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match this.inner.as_mut().poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                let n = (buf.filled().len() - before) as u64;
+                if n > 0 {
+                    this.read += n;
+                    if this.read > this.desc.size {
+                        // None of the excess reaches the destination.
+                        buf.set_filled(before);
+                        let e = VerifyError::SizeMismatch {
+                            expected: this.desc.size,
+                            actual: this.read,
+                        };
+                        return Poll::Ready(Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            e,
+                        )));
+                    }
+                    this.observer.on_progress(&this.desc, this.read);
+                }
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
 }
 
 /// Copies the referrers of `root` into `dst` (`cp -r`): every manifest whose `subject` is the
@@ -343,4 +424,61 @@ pub fn pull_filter(f: PullFilter) -> SuccessorFilter {
         }
         Decision::Copy(Box::new(desc.clone()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<u64>>);
+    impl CopyObserver for Recorder {
+        fn on_progress(&self, _desc: &Descriptor, bytes: u64) {
+            self.0.lock().unwrap().push(bytes);
+        }
+    }
+
+    fn reader(data: &'static [u8], size: u64, observer: Arc<Recorder>) -> ProgressReader {
+        let desc = Descriptor::new(
+            "application/octet-stream".to_string(),
+            Digest::sha256_of(data),
+            size,
+        );
+        ProgressReader {
+            inner: Box::pin(data),
+            desc,
+            observer,
+            read: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn progress_reader_reports_running_totals() {
+        let observer = Arc::new(Recorder::default());
+        let mut r = reader(b"0123456789", 10, observer.clone());
+        let mut buf = [0u8; 4];
+        let mut got = Vec::new();
+        loop {
+            let n = r.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"0123456789");
+        assert_eq!(*observer.0.lock().unwrap(), [4, 8, 10]);
+    }
+
+    #[tokio::test]
+    async fn progress_reader_refuses_bytes_past_the_size() {
+        let observer = Arc::new(Recorder::default());
+        let mut r = reader(b"0123456789", 6, observer);
+        let mut out = Vec::new();
+        let err = r.read_to_end(&mut out).await.unwrap_err();
+        assert!(matches!(
+            crate::digest::verify_error(&err),
+            Some(VerifyError::SizeMismatch { expected: 6, .. })
+        ));
+    }
 }

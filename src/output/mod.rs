@@ -1,8 +1,10 @@
 //! Everything the binary prints. Status lines are a [`CopyObserver`] printing oras's wording to
 //! stdout (oras prints them there when there is no terminal); with `--format json` the observer
-//! is silent so stdout holds exactly one document. Errors and warnings go to stderr.
+//! is silent so stdout holds exactly one document. Errors and warnings go to stderr. On a
+//! terminal the observer draws progress bars on stderr instead ([`progress`]).
 
 pub mod model;
+pub mod progress;
 pub mod template;
 
 use std::io::Write;
@@ -56,6 +58,14 @@ pub struct StatusPrinter {
     verbose: bool,
     out: Mutex<()>,
     skipped_untitled: AtomicUsize,
+    bars: Option<progress::Bars>,
+}
+
+/// Whether a command draws progress bars: text output, stderr a terminal, no `--no-tty`, no
+/// `-d/--debug` (debug logs would be drawn over).
+pub fn use_bars(text_output: bool, no_tty: bool, debug: bool) -> bool {
+    use std::io::IsTerminal;
+    text_output && !no_tty && !debug && std::io::stderr().is_terminal()
 }
 
 impl StatusPrinter {
@@ -67,12 +77,30 @@ impl StatusPrinter {
             verbose,
             out: Mutex::new(()),
             skipped_untitled: AtomicUsize::new(0),
+            bars: None,
+        }
+    }
+
+    /// Draws progress bars on stderr instead of printing status lines to stdout, when `on`
+    /// (see [`use_bars`]); free-form lines such as `Preparing <name>` are then left out, as oras
+    /// leaves them out on a terminal.
+    pub fn with_bars(mut self, on: bool) -> Self {
+        if on && self.enabled {
+            self.bars = Some(progress::Bars::new());
+        }
+        self
+    }
+
+    /// Stops the progress bars, if any; call it before printing the command's result.
+    pub fn finish(&self) {
+        if let Some(bars) = &self.bars {
+            bars.close();
         }
     }
 
     /// Prints a free-form status line (e.g. `Preparing <name>`), when status output is on.
     pub fn line(&self, text: &str) {
-        if self.enabled {
+        if self.enabled && self.bars.is_none() {
             let _guard = self.out.lock();
             println_ignore_pipe(text);
         }
@@ -83,22 +111,48 @@ impl StatusPrinter {
         self.skipped_untitled.load(Ordering::Relaxed)
     }
 
+    fn name(&self, desc: &Descriptor) -> Option<String> {
+        match desc.title() {
+            Some(t) => Some(t.to_string()),
+            None if self.verbose => Some(desc.media_type.clone()),
+            None => None,
+        }
+    }
+
     fn status(&self, prompt: &str, desc: &Descriptor) {
-        let name = match desc.title() {
-            Some(t) => t.to_string(),
-            None if self.verbose => desc.media_type.clone(),
-            None => return,
-        };
-        self.line(&format!("{prompt} {} {name}", desc.digest.short()));
+        let Some(name) = self.name(desc) else { return };
+        let text = format!("{prompt} {} {name}", desc.digest.short());
+        match &self.bars {
+            Some(bars) => bars.println(&text),
+            None => self.line(&text),
+        }
     }
 }
 
 impl CopyObserver for StatusPrinter {
     fn on_start(&self, desc: &Descriptor) {
-        self.status(self.prompts.start, desc);
+        match &self.bars {
+            Some(bars) => {
+                let name = self.name(desc).unwrap_or_else(|| desc.media_type.clone());
+                bars.start(desc, self.prompts.start, &name);
+            }
+            None => self.status(self.prompts.start, desc),
+        }
     }
     fn on_done(&self, desc: &Descriptor) {
-        self.status(self.prompts.done, desc);
+        match &self.bars {
+            Some(bars) => {
+                let name = self.name(desc).unwrap_or_else(|| desc.media_type.clone());
+                let line = format!("{} {} {name}", self.prompts.done, desc.digest.short());
+                bars.finish(desc, &line);
+            }
+            None => self.status(self.prompts.done, desc),
+        }
+    }
+    fn on_progress(&self, desc: &Descriptor, bytes: u64) {
+        if let Some(bars) = &self.bars {
+            bars.progress(desc, bytes);
+        }
     }
     fn on_exists(&self, desc: &Descriptor) {
         self.status(self.prompts.exists, desc);

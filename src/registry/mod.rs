@@ -453,6 +453,12 @@ impl Target for Repository {
         self.upload_blob(desc, content).await
     }
 
+    /// A registry computes the digest of every uploaded blob and refuses it (`DIGEST_INVALID`)
+    /// unless it matches the `?digest=` of the closing `PUT`.
+    fn verifies_uploads(&self) -> bool {
+        true
+    }
+
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
         self.expect_push();
         let bytes = read_manifest(self.fetch(desc).await?, desc).await?;
