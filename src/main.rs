@@ -1,5 +1,10 @@
 //! The `oras` binary: parse the command line, set up logging, run the command on a tokio runtime,
 //! and turn an error into a message and exit code 1 (as oras does for every failure).
+//!
+//! Ctrl-C (SIGINT) or SIGTERM cancels the command: its future and every task on the runtime are
+//! dropped, which deletes their temp files (tempfile removes on drop), and the process exits 130
+//! (143 for SIGTERM), as a shell reports a command killed by that signal. No file is ever under
+//! its final name before it is complete and verified, so nothing half-written is left.
 
 mod cli;
 mod output;
@@ -29,12 +34,50 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cli.run()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = cli.run() => Ok(result),
+            signal = interrupted() => Err(signal),
+        }
+    });
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             report(&e);
             ExitCode::from(1)
         }
+        Err(code) => {
+            // The command's future is dropped by now; dropping the runtime drops every spawned
+            // task (and their temp files). Blocking work (an extraction) gets a moment to notice.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+            eprintln!("Error: interrupted");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Resolves on SIGINT (to 130) or SIGTERM (to 143).
+async fn interrupted() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        match (int, term) {
+            (Ok(mut int), Ok(mut term)) => tokio::select! {
+                _ = int.recv() => 130,
+                _ = term.recv() => 143,
+            },
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                130
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        130
     }
 }
 
