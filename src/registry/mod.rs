@@ -133,23 +133,11 @@ impl Repository {
             .request(Method::PUT, url.as_str())
             .header(CONTENT_TYPE, desc.media_type.as_str())
             .body(bytes_for_hint.clone());
-        let resp = match self.client.send(req, &[StatusCode::CREATED]).await {
-            Ok(resp) => resp,
-            Err(Error::Response(mut r))
-                if matches!(r.status, 400 | 405 | 415)
-                    && r.hint.is_none()
-                    && has_artifact_type(&bytes_for_hint) =>
-            {
-                // ECR (oras #1133) and others refuse image-spec v1.1 fields such as
-                // `artifactType` with an opaque 400/405.
-                r.hint = Some(
-                    "The registry may not support OCI image-spec v1.1 manifests (with artifactType), as ECR does not: push again with --image-spec v1.0."
-                        .into(),
-                );
-                return Err(Error::Response(r));
-            }
-            Err(e) => return Err(e),
-        };
+        let resp = self
+            .client
+            .send(req, &[StatusCode::CREATED])
+            .await
+            .map_err(|e| v1_1_hint(e, &bytes_for_hint))?;
         check_digest_header(&resp, &desc.digest)
     }
 
@@ -252,6 +240,25 @@ fn has_artifact_type(bytes: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(bytes)
         .ok()
         .is_some_and(|v| v.get("artifactType").is_some())
+}
+
+/// Adds a hint to a manifest PUT refused with 400/405/415 when the manifest carries
+/// `artifactType`: ECR (oras #1133) and others refuse image-spec v1.1 fields with an opaque error.
+fn v1_1_hint(err: Error, manifest: &[u8]) -> Error {
+    match err {
+        Error::Response(mut r)
+            if matches!(r.status, 400 | 405 | 415)
+                && r.hint.is_none()
+                && has_artifact_type(manifest) =>
+        {
+            r.hint = Some(
+                "The registry may not support OCI image-spec v1.1 manifests (with artifactType), as ECR does not: push again with --image-spec v1.0."
+                    .into(),
+            );
+            Error::Response(r)
+        }
+        other => other,
+    }
 }
 
 /// Whether a `HEAD` was refused as a method (405, 501): some registries only answer `GET` on
