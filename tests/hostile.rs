@@ -678,3 +678,191 @@ fn d45_sigint_mid_pull_leaves_nothing_and_a_rerun_with_k_succeeds() {
     assert_success(&pull(&reference, work.path(), &["-k"]));
     assert_eq!(std::fs::read(work.path().join("file.txt")).unwrap(), data);
 }
+
+#[test]
+fn a01_connection_resets_are_retried() {
+    let registry = Registry::start();
+    seed(&registry, b"reset twice");
+    let counter = Counter::default();
+    let c = counter.clone();
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if req.method == "GET" && c.hit(req) <= 2 {
+            Action::Reset
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    assert_success(&pull(
+        &format!("{}/repo:v1", hostile.addr()),
+        work.path(),
+        &[],
+    ));
+    assert_eq!(
+        std::fs::read(work.path().join("file.txt")).unwrap(),
+        b"reset twice"
+    );
+    assert_eq!(hostile.hits("GET", "/v2/repo/manifests/").len(), 3);
+    assert_eq!(hostile.hits("GET", "/v2/repo/blobs/").len(), 3);
+}
+
+#[test]
+fn a01_a_registry_that_keeps_failing_gives_up_after_5_attempts() {
+    let hostile = Hostile::start(None, |_| {
+        Action::Reply(FakeResponse::error(502, "BAD_GATEWAY", "upstream down"))
+    });
+    let work = workdir();
+    let started = Instant::now();
+    let out = oras()
+        // The real backoff (250 ms doubling): about 3.75 s of waiting in all.
+        .env("ORAS_RETRY_BASE_MS", "250")
+        .args(["resolve", &format!("{}/repo:v1", hostile.addr())])
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let err = assert_clean_failure(&out);
+    assert!(err.contains("502"), "{err}");
+    assert!(err.contains("kept failing (5 attempts)"), "{err}");
+    let log = hostile.log();
+    assert_eq!(log.len(), 5);
+    // Backoff, not a tight loop: the gaps grow (jitter is ±20 %).
+    let gaps: Vec<Duration> = log.windows(2).map(|w| w[1].at - w[0].at).collect();
+    assert!(gaps[0] >= Duration::from_millis(190), "{gaps:?}");
+    assert!(gaps[3] >= Duration::from_millis(1500), "{gaps:?}");
+    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+}
+
+#[test]
+fn a18_fallback_tag_serving_the_subject_itself_means_no_referrers() {
+    let registry = Registry::start();
+    let manifest_digest = seed(&registry, b"gitlab subject");
+    let (_, _, manifest) = registry.get_manifest("repo", "v1");
+    // An index subject too: its children must not be taken for referrers.
+    let index = serde_json::json!({
+        "schemaVersion": 2, "mediaType": INDEX,
+        "manifests": [{"mediaType": MANIFEST, "digest": manifest_digest, "size": manifest.len()}]
+    });
+    let index_bytes = serde_json::to_vec(&index).unwrap();
+    let index_digest = registry.put_manifest("repo", "multi", INDEX, &index_bytes);
+    // GitLab-style: the `sha256-<hex>` tag points at the subject itself.
+    for (digest, bytes, media_type) in [
+        (&manifest_digest, &manifest, MANIFEST),
+        (&index_digest, &index_bytes, INDEX),
+    ] {
+        let tag = digest.replace(':', "-");
+        registry.put_manifest("repo", &tag, media_type, bytes);
+        let out = oras()
+            .args([
+                "discover",
+                &registry.reference(&format!("repo@{digest}")),
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&assert_success(&out)).unwrap();
+        assert_eq!(doc["referrers"], serde_json::json!([]), "{doc}");
+    }
+}
+
+/// A [`oras_rs::registry::Repository`] for `reference`, anonymous, as the library sees it.
+fn repository(reference: &str) -> oras_rs::registry::Repository {
+    let client = oras_rs::registry::HttpClient::new(&oras_rs::registry::ClientOptions {
+        retry: Some(oras_rs::registry::client::RetryPolicy {
+            base: Duration::from_millis(10),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .unwrap();
+    let reference: oras_rs::reference::Reference = reference.parse().unwrap();
+    oras_rs::registry::Repository::new(client, &reference, None).unwrap()
+}
+
+#[test]
+fn a20_endless_self_referencing_tag_pages_stop_at_the_cap() {
+    let hostile = Hostile::start(None, |_| {
+        Action::Reply(FakeResponse::new(
+            200,
+            &[
+                ("Content-Type", "application/json"),
+                ("Link", "</v2/repo/tags/list?n=1>; rel=\"next\""),
+            ],
+            r#"{"name":"repo","tags":["t"]}"#,
+        ))
+    });
+    let repo = repository(&format!("{}/repo", hostile.addr()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let err = rt.block_on(repo.tags(None, None)).unwrap_err().to_string();
+    assert!(err.contains("more than 1024 pages"), "{err}");
+    assert_eq!(
+        hostile.log().len(),
+        oras_rs::registry::listing::MAX_LIST_PAGES
+    );
+}
+
+#[test]
+fn a20_tag_pages_elsewhere_are_refused_and_real_paging_works() {
+    let attacker = Hostile::start_on("127.0.0.2", None, |_| {
+        Action::Reply(FakeResponse::new(200, &[], r#"{"tags":["evil"]}"#))
+    });
+    let link = format!(
+        "<http://{}/v2/repo/tags/list>; rel=\"next\"",
+        attacker.addr()
+    );
+    let hostile = Hostile::start(None, move |_| {
+        Action::Reply(FakeResponse::new(
+            200,
+            &[("Content-Type", "application/json"), ("Link", &link)],
+            r#"{"name":"repo","tags":["a"]}"#,
+        ))
+    });
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let repo = repository(&format!("{}/repo", hostile.addr()));
+    let err = rt.block_on(repo.tags(None, None)).unwrap_err().to_string();
+    assert!(err.contains("origin"), "{err}");
+    assert!(attacker.log().is_empty());
+
+    // Pages follow `Link` on the same origin, relative or absolute, `last` and `n` sent.
+    let paged = Hostile::start(None, |req| {
+        let (tags, link) = if req.uri.contains("last=b") {
+            (r#"["c"]"#, None)
+        } else if req.uri.contains("last=a") {
+            (
+                r#"["b"]"#,
+                Some("</v2/repo/tags/list?n=1&last=b>; rel=\"next\""),
+            )
+        } else {
+            (
+                r#"["a"]"#,
+                Some("</v2/repo/tags/list?n=1&last=a>; rel=\"next\""),
+            )
+        };
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(link) = link {
+            headers.push(("Link", link));
+        }
+        Action::Reply(FakeResponse::new(
+            200,
+            &headers,
+            format!(r#"{{"name":"repo","tags":{tags}}}"#),
+        ))
+    });
+    let repo = repository(&format!("{}/repo", paged.addr()));
+    assert_eq!(
+        rt.block_on(repo.tags(None, Some(1))).unwrap(),
+        ["a", "b", "c"]
+    );
+    assert_eq!(paged.log()[0].uri, "/v2/repo/tags/list?n=1");
+    assert_eq!(
+        rt.block_on(repo.tags(Some("a"), Some(1))).unwrap(),
+        ["b", "c"]
+    );
+
+    // And against Distribution (2.8 answers in one page).
+    let registry = Registry::start();
+    seed(&registry, b"tagged");
+    let repo = repository(&registry.reference("repo"));
+    assert_eq!(rt.block_on(repo.tags(None, None)).unwrap(), ["v1"]);
+}

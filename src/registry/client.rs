@@ -1165,6 +1165,73 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_in_seconds_and_as_an_http_date() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO), "a past date: now");
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            HeaderValue::from_static("Fri, 31 Dec 2999 23:59:59 GMT"),
+        );
+        assert!(retry_after(&h).unwrap() > Duration::from_secs(3600 * 24 * 365));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            HeaderValue::from_static("soon"),
+        );
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn retried_statuses() {
+        for s in [408, 429, 500, 502, 503, 504, 599] {
+            assert!(retryable_status(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+        for s in [200, 400, 401, 403, 404, 405, 413, 416, 501, 505] {
+            assert!(!retryable_status(StatusCode::from_u16(s).unwrap()), "{s}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_a_cap() {
+        let p = RetryPolicy::default();
+        for retry in 0..8 {
+            let expected = Duration::from_millis(250 * (1 << retry)).min(p.max_backoff);
+            for _ in 0..20 {
+                let d = p.backoff(retry);
+                assert!(
+                    d >= expected.mul_f64(0.8) && d < expected.mul_f64(1.2),
+                    "{d:?}"
+                );
+            }
+        }
+        let total: Duration = (0..p.attempts - 1).map(|r| p.backoff(r)).sum();
+        assert!(total < Duration::from_secs(6), "{total:?}");
+    }
+
+    #[test]
+    fn durations_parse_and_print() {
+        assert_eq!(parse_duration("30"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("1.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("0"), Some(Duration::ZERO));
+        for bad in ["", "x", "-1", "5d", "1e400"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        assert_eq!(human_duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(human_duration(Duration::from_secs(150)), "2m30s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "2s");
+        assert_eq!(human_duration(Duration::ZERO), "0s");
+    }
+
+    #[test]
     fn redacts_query_secrets_and_userinfo() {
         let url = Url::parse(
             "https://user:pw@cdn.example/b?X-Amz-Signature=abc&X-Amz-Credential=k&digest=sha256:1",

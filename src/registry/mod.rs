@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod listing;
 pub mod referrers;
 
 use async_trait::async_trait;

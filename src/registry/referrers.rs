@@ -184,7 +184,7 @@ impl Repository {
 
 /// The `rel="next"` target of a `Link` header, resolved against the current page; it must stay
 /// on the registry's origin.
-fn next_link(resp: &reqwest::Response, current: &Url) -> Result<Option<Url>> {
+pub(super) fn next_link(resp: &reqwest::Response, current: &Url) -> Result<Option<Url>> {
     let Some(link) = header_str(resp, "Link") else {
         return Ok(None);
     };
