@@ -866,3 +866,160 @@ fn a20_tag_pages_elsewhere_are_refused_and_real_paging_works() {
     let repo = repository(&registry.reference("repo"));
     assert_eq!(rt.block_on(repo.tags(None, None)).unwrap(), ["v1"]);
 }
+
+#[test]
+fn d47_two_layers_with_one_title_are_refused_on_pull() {
+    let registry = Registry::start();
+    let a = registry.push_blob("repo", b"first");
+    let b = registry.push_blob("repo", b"second");
+    registry.push_blob("repo", b"{}");
+    let layer = |digest: &str| {
+        serde_json::json!({"mediaType": "application/octet-stream", "digest": digest, "size": 5,
+            "annotations": {"org.opencontainers.image.title": "same.txt"}})
+    };
+    let mut second = layer(&b);
+    second["size"] = serde_json::json!(6);
+    let manifest = serde_json::json!({
+        "schemaVersion": 2, "mediaType": MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                   "digest": common::EMPTY_DIGEST, "size": 2},
+        "layers": [layer(&a), second]
+    });
+    registry.put_manifest(
+        "repo",
+        "dup",
+        MANIFEST,
+        &serde_json::to_vec(&manifest).unwrap(),
+    );
+    let work = workdir();
+    let out = pull(&registry.reference("repo:dup"), work.path(), &[]);
+    let err = assert_clean_failure(&out);
+    assert!(err.to_lowercase().contains("duplicate"), "{err}");
+    let files = list_files(work.path());
+    assert!(files.len() <= 1, "{files:?}");
+    assert!(files.iter().all(|f| f == "same.txt"), "{files:?}");
+}
+
+#[test]
+fn d50_a_fifo_is_refused_before_any_request() {
+    let hostile = Hostile::start(None, |_| Action::Reply(FakeResponse::new(500, &[], "")));
+    let work = workdir();
+    let fifo = work.path().join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &format!("{}/repo:v1", hostile.addr()), "pipe"])
+        .output()
+        .unwrap();
+    let err = assert_clean_failure(&out);
+    assert!(err.contains("pipe"), "{err}");
+    assert!(hostile.log().is_empty(), "{:?}", hostile.log());
+}
+
+#[test]
+fn d51_a_failed_blob_upload_stops_before_the_manifest_and_a_rerun_skips_the_rest() {
+    let registry = Registry::start();
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let f = fail.clone();
+    let third = sha256_digest(b"third blob");
+    let third_q = third.replace(':', "%3A");
+    let script_q = third_q.clone();
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if f.load(std::sync::atomic::Ordering::SeqCst)
+            && req.method == "PUT"
+            && req.uri.contains(&script_q)
+        {
+            Action::Reply(FakeResponse::error(500, "UNKNOWN", "disk on fire"))
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    write_file(work.path(), "1.txt", b"first blob");
+    write_file(work.path(), "2.txt", b"second blob");
+    write_file(work.path(), "3.txt", b"third blob");
+    let reference = format!("{}/repo:v1", hostile.addr());
+    let push = || {
+        oras()
+            .current_dir(work.path())
+            .args([
+                "push",
+                &reference,
+                "1.txt",
+                "2.txt",
+                "3.txt",
+                "--concurrency",
+                "1",
+            ])
+            .output()
+            .unwrap()
+    };
+    let err = assert_clean_failure(&push());
+    assert!(err.contains("disk on fire"), "{err}");
+    assert!(hostile.hits("PUT", "/v2/repo/manifests/").is_empty());
+    assert_eq!(registry.resolve("repo", "v1"), None);
+
+    // What the first run stored (its other uploads may have been cancelled with the failure).
+    let stored_first: Vec<String> = registry
+        .requests()
+        .into_iter()
+        .filter(|(m, uri, status)| m == "PUT" && uri.contains("/blobs/uploads/") && *status == 201)
+        .map(|(_, uri, _)| uri.split("digest=").nth(1).unwrap_or_default().to_string())
+        .collect();
+    assert!(!stored_first.is_empty(), "the first run stored some blobs");
+    fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    let before = hostile.log().len();
+    assert_success(&push());
+    let rerun = &hostile.log()[before..];
+    let uploaded: Vec<&str> = rerun
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path().contains("/blobs/uploads/"))
+        .map(|r| r.uri.split("digest=").nth(1).unwrap_or_default())
+        .collect();
+    assert!(uploaded.contains(&third_q.as_str()), "{uploaded:?}");
+    for digest in &stored_first {
+        assert!(
+            !uploaded.contains(&digest.as_str()),
+            "{digest} was stored by the first run and uploaded again"
+        );
+    }
+    assert_eq!(
+        rerun
+            .iter()
+            .filter(|r| r.method == "PUT" && r.path().contains("/manifests/"))
+            .count(),
+        1
+    );
+    assert!(registry.resolve("repo", "v1").is_some());
+}
+
+#[test]
+fn d52_oversized_or_invalid_annotation_files_are_refused_before_any_request() {
+    let hostile = Hostile::start(None, |_| Action::Reply(FakeResponse::new(500, &[], "")));
+    let work = workdir();
+    write_file(work.path(), "f.txt", b"x");
+    write_file(work.path(), "bad.json", b"{not json");
+    let big = format!(
+        "{{\"$manifest\":{{\"k\":\"{}\"}}}}",
+        "v".repeat(50 * 1024 * 1024)
+    );
+    write_file(work.path(), "big.json", big);
+    for file in ["bad.json", "big.json"] {
+        let out = oras()
+            .current_dir(work.path())
+            .args([
+                "push",
+                &format!("{}/repo:v1", hostile.addr()),
+                "--annotation-file",
+                file,
+                "f.txt",
+            ])
+            .output()
+            .unwrap();
+        let err = assert_clean_failure(&out);
+        assert!(err.contains(file), "{err}");
+    }
+    assert!(hostile.log().is_empty(), "{:?}", hostile.log());
+}
