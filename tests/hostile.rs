@@ -1023,3 +1023,37 @@ fn d52_oversized_or_invalid_annotation_files_are_refused_before_any_request() {
     }
     assert!(hostile.log().is_empty(), "{:?}", hostile.log());
 }
+
+#[test]
+fn a17_referrers_404_name_unknown_is_not_a_fallback() {
+    let registry = Registry::start();
+    let digest = seed(&registry, b"subject");
+    let hostile = Hostile::start(Some(&registry), |req| {
+        if req.path().contains("/referrers/") {
+            Action::Reply(FakeResponse::error(
+                404,
+                "NAME_UNKNOWN",
+                "repository name not known to registry",
+            ))
+        } else {
+            Action::Forward
+        }
+    });
+    let out = oras()
+        .args(["discover", &format!("{}/repo@{digest}", hostile.addr())])
+        .output()
+        .unwrap();
+    let err = assert_clean_failure(&out);
+    assert!(
+        err.contains("name unknown") || err.contains("not found"),
+        "{err}"
+    );
+    let tag = digest.replace(':', "-");
+    assert!(
+        hostile.log().iter().all(|r| !r.uri.contains(&tag)),
+        "fell back to the tag schema: {:?}",
+        hostile.log()
+    );
+    // A plain 404 (no error code) falls back to the tag schema: see
+    // tests/referrers.rs discover_on_distribution_reads_the_tag_schema.
+}
