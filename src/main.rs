@@ -34,10 +34,21 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    // The signal is awaited on a worker thread, so it is seen even while the command blocks the
+    // main thread (a password prompt); if the command cannot be dropped within a few seconds,
+    // the process exits anyway.
+    let (signalled, on_signal) = tokio::sync::oneshot::channel();
+    runtime.spawn(async move {
+        let code = interrupted().await;
+        let _ = signalled.send(code);
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        eprintln!("Error: interrupted");
+        std::process::exit(i32::from(code));
+    });
     let outcome = runtime.block_on(async {
         tokio::select! {
             result = cli.run() => Ok(result),
-            signal = interrupted() => Err(signal),
+            code = on_signal => Err(code.unwrap_or(130)),
         }
     });
     match outcome {
