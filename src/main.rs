@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     // The signal is awaited on a worker thread, so it is seen even while the command blocks the
     // main thread (a password prompt); if the command cannot be dropped within a few seconds,
     // the process exits anyway.
-    let (signalled, on_signal) = tokio::sync::oneshot::channel();
+    let (signalled, mut on_signal) = tokio::sync::oneshot::channel();
     runtime.spawn(async move {
         let code = interrupted().await;
         let _ = signalled.send(code);
@@ -48,9 +48,22 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         tokio::select! {
             result = cli.run() => Ok(result),
-            code = on_signal => Err(code.unwrap_or(130)),
+            code = &mut on_signal => Err(code.unwrap_or(130)),
         }
     });
+    // A blocking read cut short by the signal (EINTR) fails the command first: still an
+    // interruption, not an error.
+    let outcome = match outcome {
+        Ok(Err(e)) if looks_interrupted(&e) => {
+            // The signal's task may not have run yet: give it a moment.
+            let wait = std::time::Duration::from_millis(500);
+            match runtime.block_on(async { tokio::time::timeout(wait, &mut on_signal).await }) {
+                Ok(Ok(code)) => Err(code),
+                _ => Ok(Err(e)),
+            }
+        }
+        other => other,
+    };
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
@@ -65,6 +78,15 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Whether an error may be a system call cut short by a signal (EINTR).
+fn looks_interrupted(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
+            || e.to_string().contains("interrupted")
+    })
 }
 
 /// Resolves on SIGINT (to 130) or SIGTERM (to 143).
