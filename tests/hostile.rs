@@ -200,6 +200,10 @@ fn a07_no_headers_fails_within_the_response_timeout() {
         .unwrap();
     let elapsed = started.elapsed();
     let err = assert_clean_failure(&out);
+    eprintln!(
+        "a07: failed after {elapsed:?}, {} requests",
+        hostile.log().len()
+    );
     assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
     assert!(err.contains("no response within 1s"), "{err}");
     assert!(err.contains("gave up after 2 attempts"), "{err}");
@@ -235,6 +239,10 @@ fn a08_body_stall_hits_the_read_timeout_and_leaves_no_file() {
         .unwrap();
     let elapsed = started.elapsed();
     let err = assert_clean_failure(&out);
+    eprintln!(
+        "a08: failed after {elapsed:?}, files left: {:?}",
+        list_files(work.path())
+    );
     assert!(elapsed < Duration::from_secs(30), "took {elapsed:?}");
     assert!(err.contains("sent no data for 1s"), "{err}");
     assert!(err.contains("ORAS_READ_TIMEOUT"), "{err}");
@@ -667,6 +675,7 @@ fn d45_sigint_mid_pull_leaves_nothing_and_a_rerun_with_k_succeeds() {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
+    eprintln!("d45: stopped {:?} after SIGINT", signalled.elapsed());
     assert_eq!(status.code(), Some(130));
     assert!(
         list_files(work.path()).is_empty(),
@@ -728,6 +737,7 @@ fn a01_a_registry_that_keeps_failing_gives_up_after_5_attempts() {
     assert_eq!(log.len(), 5);
     // Backoff, not a tight loop: the gaps grow (jitter is ±20 %).
     let gaps: Vec<Duration> = log.windows(2).map(|w| w[1].at - w[0].at).collect();
+    eprintln!("a01: gave up after {elapsed:?}; gaps {gaps:?}");
     assert!(gaps[0] >= Duration::from_millis(190), "{gaps:?}");
     assert!(gaps[3] >= Duration::from_millis(1500), "{gaps:?}");
     assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
