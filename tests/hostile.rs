@@ -740,7 +740,7 @@ fn a01_a_registry_that_keeps_failing_gives_up_after_5_attempts() {
     eprintln!("a01: gave up after {elapsed:?}; gaps {gaps:?}");
     assert!(gaps[0] >= Duration::from_millis(190), "{gaps:?}");
     assert!(gaps[3] >= Duration::from_millis(1500), "{gaps:?}");
-    assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(2900), "{elapsed:?}");
 }
 
 #[test]
