@@ -1067,3 +1067,46 @@ fn a17_referrers_404_name_unknown_is_not_a_fallback() {
     // A plain 404 (no error code) falls back to the tag schema: see
     // tests/referrers.rs discover_on_distribution_reads_the_tag_schema.
 }
+
+#[test]
+fn a01_token_requests_are_retried_too() {
+    let registry = Registry::start();
+    seed(&registry, b"behind a flaky token server");
+    let addr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let me = addr.clone();
+    let counter = Counter::default();
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if req.path() == "/token" {
+            return if counter.hit(req) == 1 {
+                Action::Reply(FakeResponse::new(503, &[], "busy"))
+            } else {
+                Action::Reply(FakeResponse::new(
+                    200,
+                    &[("Content-Type", "application/json")],
+                    r#"{"token":"t0ken","expires_in":300}"#,
+                ))
+            };
+        }
+        if req.header("authorization") == Some("Bearer t0ken") {
+            Action::Forward
+        } else {
+            let realm = format!(
+                "Bearer realm=\"http://{}/token\",service=\"hostile\"",
+                me.lock().unwrap()
+            );
+            Action::Reply(FakeResponse::new(401, &[("WWW-Authenticate", &realm)], ""))
+        }
+    });
+    *addr.lock().unwrap() = hostile.addr();
+    let work = workdir();
+    assert_success(&pull(
+        &format!("{}/repo:v1", hostile.addr()),
+        work.path(),
+        &[],
+    ));
+    assert_eq!(
+        std::fs::read(work.path().join("file.txt")).unwrap(),
+        b"behind a flaky token server"
+    );
+    assert_eq!(hostile.hits("GET", "/token").len(), 2, "one 503, one token");
+}
