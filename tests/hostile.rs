@@ -622,8 +622,10 @@ fn d53_ecr_refusing_artifact_type_suggests_image_spec_v1_0() {
     assert_eq!(hostile.hits("PUT", "/v2/repo/manifests/").len(), 1);
 }
 
-#[test]
-fn d45_sigint_mid_pull_leaves_nothing_and_a_rerun_with_k_succeeds() {
+/// Pulls through a server that stalls the blob after 50,000 of 200,000 bytes, sends `signal` to
+/// `oras` once the download has started, and checks what is left: nothing. Then a second run
+/// with `-k` (no stall) must succeed (case 45). Returns the exit code.
+fn interrupted_pull(signal: libc::c_int) -> Option<i32> {
     let registry = Registry::start();
     let data = vec![5u8; 200_000];
     seed(&registry, &data);
@@ -664,28 +666,40 @@ fn d45_sigint_mid_pull_leaves_nothing_and_a_rerun_with_k_succeeds() {
     );
     let signalled = Instant::now();
     // SAFETY: sending a signal to our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
         assert!(
             signalled.elapsed() < Duration::from_secs(20),
-            "oras did not stop within 20 s of SIGINT"
+            "oras did not stop within 20 s of the signal"
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    eprintln!("d45: stopped {:?} after SIGINT", signalled.elapsed());
-    assert_eq!(status.code(), Some(130));
+    eprintln!(
+        "d45: stopped {:?} after signal {signal}",
+        signalled.elapsed()
+    );
     assert!(
         list_files(work.path()).is_empty(),
-        "after Ctrl-C: {:?}",
+        "after the signal: {:?}",
         list_files(work.path())
     );
-    // Case 45: the second run, with -k, succeeds.
     stall.store(false, std::sync::atomic::Ordering::SeqCst);
     assert_success(&pull(&reference, work.path(), &["-k"]));
     assert_eq!(std::fs::read(work.path().join("file.txt")).unwrap(), data);
+    status.code()
+}
+
+#[test]
+fn d45_sigint_mid_pull_leaves_nothing_and_a_rerun_with_k_succeeds() {
+    assert_eq!(interrupted_pull(libc::SIGINT), Some(130));
+}
+
+#[test]
+fn d45_sigterm_mid_pull_leaves_nothing_and_exits_143() {
+    assert_eq!(interrupted_pull(libc::SIGTERM), Some(143));
 }
 
 #[test]
