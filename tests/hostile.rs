@@ -1124,3 +1124,59 @@ fn a01_token_requests_are_retried_too() {
     );
     assert_eq!(hostile.hits("GET", "/token").len(), 2, "one 503, one token");
 }
+
+#[test]
+fn a07_an_upload_the_registry_stops_taking_fails_within_the_read_timeout() {
+    let registry = Registry::start();
+    let hostile = Hostile::start(Some(&registry), |req| {
+        if req.method == "PUT" && req.path().contains("/blobs/uploads/") && req.body_len > 1000 {
+            Action::StallUnread
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    // Larger than what loopback socket buffers absorb.
+    write_file(work.path(), "big.bin", vec![1u8; 64 * 1024 * 1024]);
+    let started = Instant::now();
+    let out = oras()
+        .env("ORAS_READ_TIMEOUT", "1")
+        .current_dir(work.path())
+        .args(["push", &format!("{}/repo:v1", hostile.addr()), "big.bin"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let err = assert_clean_failure(&out);
+    eprintln!("a07 upload stall: failed after {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+    assert!(err.contains("stopped taking the upload for 1s"), "{err}");
+    assert!(hostile.hits("PUT", "/v2/repo/manifests/").is_empty());
+}
+
+#[test]
+fn a07_no_answer_after_an_upload_fails_within_the_response_timeout() {
+    let registry = Registry::start();
+    let hostile = Hostile::start(Some(&registry), |req| {
+        if req.method == "PUT" && req.path().contains("/blobs/uploads/") && req.body_len > 2 {
+            Action::Stall
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    write_file(work.path(), "f.bin", vec![2u8; 100_000]);
+    let started = Instant::now();
+    let out = oras()
+        .env("ORAS_RESPONSE_TIMEOUT", "1")
+        .current_dir(work.path())
+        .args(["push", &format!("{}/repo:v1", hostile.addr()), "f.bin"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let err = assert_clean_failure(&out);
+    assert!(elapsed < Duration::from_secs(60), "took {elapsed:?}");
+    assert!(
+        err.contains("no response within 1s after the upload"),
+        "{err}"
+    );
+}

@@ -15,8 +15,9 @@
 //!   (seconds or HTTP date) is honoured up to a cap, and a longer one fails at once with
 //!   [`RateLimited`]. A streamed body (a blob PUT) is never replayed.
 //! - timeouts: connect, response headers and read-idle ([`Timeouts`]); none on the total time of
-//!   a transfer. A request whose body is streamed gets neither the response-header nor the
-//!   read-idle timeout, since the registry answers only once it has read the whole body.
+//!   a transfer. A request whose body streams (a blob PUT) is watched instead: it fails when the
+//!   registry stops taking the body for the read timeout, or does not answer within the
+//!   response timeout once the body is all sent.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -255,6 +256,80 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 fn retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429)
         || (status.is_server_error() && !matches!(status.as_u16(), 501 | 505))
+}
+
+/// When a streamed request body last moved, and when it ended.
+#[derive(Debug)]
+struct Progress(std::sync::Mutex<(Instant, Option<Instant>)>);
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress::new()
+    }
+}
+
+impl Progress {
+    fn new() -> Self {
+        Progress(std::sync::Mutex::new((Instant::now(), None)))
+    }
+
+    fn get(&self) -> (Instant, Option<Instant>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn moved(&self, ended: bool) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 = Instant::now();
+        if ended && state.1.is_none() {
+            state.1 = Some(state.0);
+        }
+    }
+}
+
+/// A request body that records its progress in a [`Progress`].
+struct Watched {
+    inner: reqwest::Body,
+    progress: Arc<Progress>,
+    /// Bytes still to send when the length is known: hyper stops polling a body whose
+    /// `Content-Length` is reached, so its end is seen here rather than as a final `None`.
+    remaining: Option<u64>,
+}
+
+impl http_body::Body for Watched {
+    type Data = bytes::Bytes;
+    type Error = reqwest::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Self::Data>, Self::Error>>>
+    {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            std::task::Poll::Ready(None) => self.progress.moved(true),
+            std::task::Poll::Ready(Some(frame)) => {
+                let sent = match frame {
+                    Ok(f) => f.data_ref().map_or(0, |d| d.len() as u64),
+                    Err(_) => 0,
+                };
+                if let Some(left) = self.remaining.as_mut() {
+                    *left = left.saturating_sub(sent);
+                }
+                let ended = self.inner.is_end_stream() || self.remaining == Some(0);
+                self.progress.moved(ended);
+            }
+            std::task::Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// How [`HttpClient::retrying`] sends each attempt.
@@ -774,8 +849,30 @@ impl HttpClient {
             };
             let sent_headers = request.headers().clone();
             let started = Instant::now();
+            let progress = if streamed {
+                let progress = Arc::new(Progress::new());
+                let remaining = request
+                    .headers()
+                    .get(reqwest::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok());
+                if let Some(body) = request.body_mut().take() {
+                    *request.body_mut() = Some(reqwest::Body::wrap(Watched {
+                        inner: body,
+                        progress: progress.clone(),
+                        remaining,
+                    }));
+                }
+                Some(progress)
+            } else {
+                None
+            };
             let pending = client.execute(request);
             let outcome = match self.timeouts.response.filter(|_| !streamed) {
+                _ if progress.is_some() => {
+                    let progress = progress.clone().unwrap_or_default();
+                    self.watch_upload(pending, &progress, &method, &url).await
+                }
                 Some(limit) => match tokio::time::timeout(limit, pending).await {
                     Ok(r) => r.map_err(|e| transport_error(method.as_str(), &redact_url(&url), &e)),
                     Err(_) => Err(TransportError {
@@ -826,6 +923,61 @@ impl HttpClient {
             "{method} {}: more than {MAX_REDIRECTS} redirects",
             redact_url(&url)
         )))
+    }
+
+    /// Waits for the answer to a request whose body streams, failing when the registry stops
+    /// taking the body for the read timeout, or does not answer within the response timeout once
+    /// the body is all sent. No limit on the total time.
+    async fn watch_upload(
+        &self,
+        pending: impl std::future::Future<Output = reqwest::Result<Response>>,
+        progress: &Progress,
+        method: &Method,
+        url: &Url,
+    ) -> std::result::Result<Response, TransportError> {
+        let fail = |message: String, hint: String| TransportError {
+            method: method.to_string(),
+            url: redact_url(url),
+            kind: TransportKind::Timeout,
+            message,
+            hint: Some(hint),
+        };
+        let mut pending = std::pin::pin!(pending);
+        let mut tick = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            tokio::select! {
+                result = &mut pending => {
+                    return result.map_err(|e| transport_error(method.as_str(), &redact_url(url), &e));
+                }
+                _ = tick.tick() => {}
+            }
+            let (last, done) = progress.get();
+            match (done, self.timeouts.read, self.timeouts.response) {
+                (None, Some(idle), _) if last.elapsed() > idle => {
+                    return Err(fail(
+                        format!(
+                            "the registry stopped taking the upload for {} (read timeout)",
+                            human_duration(idle)
+                        ),
+                        format!(
+                            "If the registry is only slow, raise {ENV_READ_TIMEOUT} (e.g. 5m)."
+                        ),
+                    ));
+                }
+                (Some(at), _, Some(limit)) if at.elapsed() > limit => {
+                    return Err(fail(
+                        format!(
+                            "no response within {} after the upload (response timeout)",
+                            human_duration(limit)
+                        ),
+                        format!(
+                            "The registry took the whole body but did not answer. If it is only slow (verifying a large blob), raise {ENV_RESPONSE_TIMEOUT} (e.g. 10m)."
+                        ),
+                    ));
+                }
+                _ => {}
+            }
+        }
     }
 
     fn trace(

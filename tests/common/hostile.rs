@@ -28,7 +28,7 @@ pub struct Req {
     pub uri: String,
     /// Headers in arrival order, names in lower case.
     pub headers: Vec<(String, String)>,
-    /// The body (read up to its `Content-Length`).
+    /// The body's `Content-Length`.
     pub body_len: usize,
     /// When it arrived.
     pub at: Instant,
@@ -67,8 +67,10 @@ pub enum Action {
     /// Like [`Action::Forward`], with an absolute `Location` on this server made relative
     /// (`/v2/...?_state=...`).
     ForwardRelativeLocation,
-    /// Never answer (keep the connection open).
+    /// Read the request, never answer (keep the connection open).
     Stall,
+    /// Read the headers only: neither the body nor an answer (an upload that stops moving).
+    StallUnread,
     /// Send the status line and headers with this `Content-Length`, then `body`, then stall.
     HeadersThenStall {
         /// Status code.
@@ -287,8 +289,6 @@ fn serve(
         .find(|(n, _)| n == "content-length")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body)?;
     let req = Req {
         method: method.clone(),
         uri: uri.clone(),
@@ -297,6 +297,13 @@ fn serve(
         at: Instant::now(),
     };
     log.lock().unwrap().push(req.clone());
+    let action = handler(&req);
+    if let Action::StallUnread = action {
+        stall(stop);
+        return Ok(());
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body)?;
     let mut stream = stream;
     let is_head = method == "HEAD";
     let reply = |stream: &mut TcpStream, r: &FakeResponse| -> std::io::Result<()> {
@@ -306,7 +313,8 @@ fn serve(
         }
         Ok(())
     };
-    match handler(&req) {
+    match action {
+        Action::StallUnread => unreachable!("handled before the body is read"),
         Action::Reply(r) => reply(&mut stream, &r)?,
         action @ (Action::Forward | Action::ForwardWith(_) | Action::ForwardRelativeLocation) => {
             let backend = backend.expect("Forward needs a backend registry");
