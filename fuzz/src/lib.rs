@@ -58,7 +58,11 @@ pub fn www_authenticate(data: &[u8]) {
     if let Some(realm) = challenge.params.get("realm") {
         let registry = url::Url::parse("https://registry.example/v2/").unwrap();
         if let Ok(url) = oras_rs::registry::auth::validate_realm(&registry, realm) {
-            assert_eq!(url.scheme(), "https", "{realm:?} accepted for an https registry");
+            assert_eq!(
+                url.scheme(),
+                "https",
+                "{realm:?} accepted for an https registry"
+            );
         }
     }
 }
@@ -82,13 +86,7 @@ pub fn tar_paths(data: &[u8]) {
         limit: 1 << 20,
         ..Default::default()
     };
-    let _ = oras_rs::content::dir::unpack_into_place(
-        &archive,
-        "d",
-        None,
-        &inside.join("d"),
-        &opts,
-    );
+    let _ = oras_rs::content::dir::unpack_into_place(&archive, "d", None, &inside.join("d"), &opts);
     assert!(
         empty(&outside),
         "an archive wrote outside the extraction root"
@@ -103,7 +101,9 @@ pub fn tar_paths(data: &[u8]) {
 }
 
 fn empty(dir: &Path) -> bool {
-    std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(true)
+    std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(true)
 }
 
 #[cfg(test)]
@@ -114,7 +114,9 @@ mod tests {
     use std::path::PathBuf;
 
     fn seeds(target: &str) -> Vec<Vec<u8>> {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus")
+            .join(target);
         let mut out: Vec<Vec<u8>> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .flatten()
@@ -139,8 +141,26 @@ mod tests {
     }
 
     const INTERESTING: &[&[u8]] = &[
-        b"..", b"/", b":", b"@", b"\0", b"\"", b",", b"=", b"sha256:", b"{", b"}", b"[", b"]",
-        b"\\", b"%2e%2e", b"\xff", b"realm=", b"http://", b"manifests", b"layers",
+        b"..",
+        b"/",
+        b":",
+        b"@",
+        b"\0",
+        b"\"",
+        b",",
+        b"=",
+        b"sha256:",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\\",
+        b"%2e%2e",
+        b"\xff",
+        b"realm=",
+        b"http://",
+        b"manifests",
+        b"layers",
     ];
 
     fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
