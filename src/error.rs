@@ -8,7 +8,7 @@ use crate::credentials::CredentialError;
 use crate::digest::{DigestError, VerifyError};
 use crate::oci::OciError;
 use crate::reference::ReferenceError;
-use crate::registry::error::{AuthError, ErrorResponse, TransportError};
+use crate::registry::error::{AuthError, ErrorResponse, RateLimited, TransportError};
 
 /// Result alias used across the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -34,6 +34,9 @@ pub enum Error {
     /// Authentication failed or was refused on our side.
     #[error(transparent)]
     Auth(Box<AuthError>),
+    /// The registry asked us to wait longer than we are willing to (`Retry-After`).
+    #[error(transparent)]
+    RateLimited(Box<RateLimited>),
     /// A credential store (config file or helper) failed.
     #[error(transparent)]
     Credentials(#[from] CredentialError),
@@ -153,6 +156,7 @@ impl Error {
             Error::Transport(t) => t.hint.clone(),
             Error::Response(r) => r.hint(),
             Error::Auth(a) => a.hint(),
+            Error::RateLimited(r) => Some(r.hint()),
             Error::PathTraversal { .. } => Some(
                 "Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."
                     .into(),
@@ -196,6 +200,12 @@ impl From<ErrorResponse> for Error {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(Box::new(e))
+    }
+}
+
+impl From<RateLimited> for Error {
+    fn from(e: RateLimited) -> Self {
+        Error::RateLimited(Box::new(e))
     }
 }
 

@@ -1,5 +1,10 @@
 //! The `oras` binary: parse the command line, set up logging, run the command on a tokio runtime,
 //! and turn an error into a message and exit code 1 (as oras does for every failure).
+//!
+//! Ctrl-C (SIGINT) or SIGTERM cancels the command: its future and every task on the runtime are
+//! dropped, which deletes their temp files (tempfile removes on drop), and the process exits 130
+//! (143 for SIGTERM), as a shell reports a command killed by that signal. No file is ever under
+//! its final name before it is complete and verified, so nothing half-written is left.
 
 mod cli;
 mod output;
@@ -29,12 +34,83 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(cli.run()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+    // The signal is awaited on a worker thread, so it is seen even while the command blocks the
+    // main thread (a password prompt); if the command cannot be dropped within a few seconds,
+    // the process exits anyway.
+    let (signalled, mut on_signal) = tokio::sync::oneshot::channel();
+    runtime.spawn(async move {
+        let code = interrupted().await;
+        let _ = signalled.send(code);
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        eprintln!("Error: interrupted");
+        std::process::exit(i32::from(code));
+    });
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = cli.run() => Ok(result),
+            code = &mut on_signal => Err(code.unwrap_or(130)),
+        }
+    });
+    // A blocking read cut short by the signal (EINTR) fails the command first: still an
+    // interruption, not an error.
+    let outcome = match outcome {
+        Ok(Err(e)) if looks_interrupted(&e) => {
+            // The signal's task may not have run yet: give it a moment.
+            let wait = std::time::Duration::from_millis(500);
+            match runtime.block_on(async { tokio::time::timeout(wait, &mut on_signal).await }) {
+                Ok(Ok(code)) => Err(code),
+                _ => Ok(Err(e)),
+            }
+        }
+        other => other,
+    };
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
             report(&e);
             ExitCode::from(1)
         }
+        Err(code) => {
+            // The command's future is dropped by now; dropping the runtime drops every spawned
+            // task (and their temp files). Blocking work (an extraction) gets a moment to notice.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+            eprintln!("Error: interrupted");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Whether an error may be a system call cut short by a signal (EINTR).
+fn looks_interrupted(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
+            || e.to_string().contains("interrupted")
+    })
+}
+
+/// Resolves on SIGINT (to 130) or SIGTERM (to 143).
+async fn interrupted() -> u8 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        match (int, term) {
+            (Ok(mut int), Ok(mut term)) => tokio::select! {
+                _ = int.recv() => 130,
+                _ = term.recv() => 143,
+            },
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                130
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        130
     }
 }
 

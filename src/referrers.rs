@@ -146,6 +146,12 @@ async fn read_tag_schema_index(
         Err(Error::NotFound(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
+    if desc.digest == *subject {
+        // GitLab answers the fallback tag with the subject itself (oras-go #1396): that is no
+        // referrers index, and its children are not referrers.
+        tracing::debug!("the referrers tag {tag} resolves to the subject itself: no referrers");
+        return Ok(None);
+    }
     if !media_type::is_index(&desc.media_type) {
         return Err(Error::Protocol(format!(
             "the referrers tag {tag} points at a {} document, not an image index",

@@ -355,6 +355,32 @@ fn on_terminal(args: &[&str], answers: &[(&str, &str)]) -> (String, Option<i32>)
     (text, status.code())
 }
 
+/// Ctrl-C at the password prompt (the command blocks the main thread there) still stops oras
+/// with 130, and nothing is saved.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_at_the_password_prompt_exits_130() {
+    let work = workdir();
+    let config = work.path().join("config.json");
+    let started = std::time::Instant::now();
+    let (shown, code) = on_terminal(
+        &[
+            "login",
+            "127.0.0.1:9",
+            "--registry-config",
+            config.to_str().unwrap(),
+        ],
+        &[("Username: ", USER), ("Password: ", "\u{3}")],
+    );
+    assert_eq!(code, Some(130), "{shown}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!config.exists(), "nothing is saved");
+}
+
 #[cfg(unix)]
 #[test]
 fn password_typed_on_a_terminal_is_not_echoed() {

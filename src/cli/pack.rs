@@ -218,7 +218,24 @@ fn load_annotation_file(path: &Path) -> Result<BTreeMap<String, Annotations>> {
             "Annotation file doesn't match the required format. Please refer to the document at https://oras.land/docs/how_to_guides/manifest_annotations",
         )
     };
-    let bytes = std::fs::read(path).map_err(|_| invalid())?;
+    // Nothing larger fits in a manifest (4 MiB): refuse it before reading it.
+    let limit = oras_rs::content::MAX_MANIFEST_BYTES;
+    let size = std::fs::metadata(path).map_err(|_| invalid())?.len();
+    if size > limit {
+        bail!(Error::invalid_with_hint(
+            format!(
+                "invalid annotation json file {}: {size} bytes, more than the {limit} bytes a manifest may have",
+                path.display()
+            ),
+            "Keep annotations small; registries accept manifests of at most 4 MiB.",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(|_| invalid())?, limit + 1),
+        &mut bytes,
+    )
+    .map_err(|_| invalid())?;
     serde_json::from_slice(&bytes).map_err(|_| invalid().into())
 }
 

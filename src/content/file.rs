@@ -97,10 +97,18 @@ impl FileStore {
         } else {
             self.root.join(path)
         };
-        let is_dir = tokio::fs::metadata(&path)
-            .await
-            .map(|m| m.is_dir())
-            .unwrap_or(false);
+        let meta = tokio::fs::metadata(&path).await.ok();
+        let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
+        // A FIFO would block the hash forever, a device never ends: files and directories only.
+        if meta.as_ref().is_some_and(|m| !m.is_dir() && !m.is_file()) {
+            return Err(Error::invalid_with_hint(
+                format!(
+                    "{}: not a regular file (a FIFO, socket or device)",
+                    path.display()
+                ),
+                "Push regular files or directories; copy the stream to a file first.",
+            ));
+        }
         let mut annotations = crate::oci::Annotations::new();
         let (digest, size, source) = match (is_dir, name) {
             (true, Some(title)) => {

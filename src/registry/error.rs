@@ -140,6 +140,48 @@ fn http_reason(status: u16) -> &'static str {
     }
 }
 
+/// The registry asked to be left alone for longer than oras waits (`Retry-After` beyond
+/// [`super::client::RetryPolicy::max_retry_after`]): fail at once and say how long.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct RateLimited {
+    /// The registry (or token server) that answered.
+    pub registry: String,
+    /// Its status: 429, or a 503 and the like with a `Retry-After`.
+    pub status: u16,
+    /// How long it asked us to wait.
+    pub retry_after: std::time::Duration,
+    /// The answer itself, with the registry's codes.
+    pub response: ErrorResponse,
+}
+
+impl RateLimited {
+    fn describe(&self) -> String {
+        let wait = super::client::human_duration(self.retry_after);
+        let mut text = if self.status == 429 {
+            format!("rate limited by {}, retry after {wait}", self.registry)
+        } else {
+            format!(
+                "{} is unavailable (status {}), retry after {wait}",
+                self.registry, self.status
+            )
+        };
+        if !self.response.errors.is_empty() {
+            text.push_str(&format!(" ({})", self.response.registry_message()));
+        }
+        text
+    }
+
+    /// What to do next.
+    pub fn hint(&self) -> String {
+        format!(
+            "Run the command again after that time. To let oras wait that long itself, set {}={}.",
+            super::client::ENV_MAX_RETRY_AFTER,
+            super::client::human_duration(self.retry_after)
+        )
+    }
+}
+
 /// How a request failed without an HTTP answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {

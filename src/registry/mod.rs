@@ -129,12 +129,17 @@ impl Repository {
     async fn put_manifest(&self, desc: &Descriptor, bytes: Vec<u8>, reference: &str) -> Result<()> {
         self.expect_push();
         let url = self.url(&format!("manifests/{reference}"))?;
+        let bytes_for_hint = bytes::Bytes::from(bytes);
         let req = self
             .client
             .request(Method::PUT, url.as_str())
             .header(CONTENT_TYPE, desc.media_type.as_str())
-            .body(bytes);
-        let resp = self.client.send(req, &[StatusCode::CREATED]).await?;
+            .body(bytes_for_hint.clone());
+        let resp = self
+            .client
+            .send(req, &[StatusCode::CREATED])
+            .await
+            .map_err(|e| v1_1_hint(e, &bytes_for_hint))?;
         check_digest_header(&resp, &desc.digest)
     }
 
@@ -229,6 +234,39 @@ pub async fn ping(client: &HttpClient, registry: &str, plain_http: Option<bool>)
         Err(Error::Response(r)) if r.status == 404 => Err(Error::NotFound(base.to_string())),
         Err(e) => Err(e),
     }
+}
+
+/// Whether a manifest carries a top-level `artifactType` (an image-spec v1.1 field some
+/// registries refuse).
+fn has_artifact_type(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .is_some_and(|v| v.get("artifactType").is_some())
+}
+
+/// Adds a hint to a manifest PUT refused with 400/405/415 when the manifest carries
+/// `artifactType`: ECR (oras #1133) and others refuse image-spec v1.1 fields with an opaque error.
+fn v1_1_hint(err: Error, manifest: &[u8]) -> Error {
+    match err {
+        Error::Response(mut r)
+            if matches!(r.status, 400 | 405 | 415)
+                && r.hint.is_none()
+                && has_artifact_type(manifest) =>
+        {
+            r.hint = Some(
+                "The registry may not support OCI image-spec v1.1 manifests (with artifactType), as ECR does not: push again with --image-spec v1.0."
+                    .into(),
+            );
+            Error::Response(r)
+        }
+        other => other,
+    }
+}
+
+/// Whether a `HEAD` was refused as a method (405, 501): some registries only answer `GET` on
+/// manifests (containerd switches to GET the same way).
+fn head_refused(err: &Error) -> bool {
+    matches!(err, Error::Response(r) if matches!(r.status, 405 | 501))
 }
 
 /// Checks `Docker-Content-Digest` when the registry sent one.
@@ -361,10 +399,22 @@ impl ReadOnlyTarget for Repository {
         if Self::endpoint(&desc.media_type) == "manifests" {
             req = req.header(ACCEPT, desc.media_type.as_str());
         }
-        let resp = self
+        let resp = match self
             .client
             .send(req, &[StatusCode::OK, StatusCode::NOT_FOUND])
-            .await?;
+            .await
+        {
+            Err(e) if head_refused(&e) && Self::endpoint(&desc.media_type) == "manifests" => {
+                let req = self
+                    .client
+                    .request(Method::GET, url.as_str())
+                    .header(ACCEPT, desc.media_type.as_str());
+                self.client
+                    .send(req, &[StatusCode::OK, StatusCode::NOT_FOUND])
+                    .await?
+            }
+            other => other?,
+        };
         Ok(resp.status() == StatusCode::OK)
     }
 
@@ -374,11 +424,13 @@ impl ReadOnlyTarget for Repository {
             .client
             .request(Method::HEAD, url.as_str())
             .header(ACCEPT, media_type::MANIFEST_ACCEPT);
-        let resp = self
-            .client
-            .send(req, &[StatusCode::OK])
-            .await
-            .map_err(|e| self.not_found(e, reference))?;
+        let resp = match self.client.send(req, &[StatusCode::OK]).await {
+            Ok(resp) => resp,
+            Err(e) if head_refused(&e) => {
+                return self.fetch_reference(reference).await.map(|(desc, _)| desc);
+            }
+            Err(e) => return Err(self.not_found(e, reference)),
+        };
         let media_type = content_type(&resp).ok_or_else(|| {
             Error::Protocol(format!("HEAD {url}: the registry sent no Content-Type"))
         })?;

@@ -164,12 +164,17 @@ impl Repository {
         reference: &str,
     ) -> Result<Option<String>> {
         let url = self.url(&format!("manifests/{reference}"))?;
+        let bytes = bytes::Bytes::from(bytes);
         let req = self
             .client
             .request(Method::PUT, url.as_str())
             .header(CONTENT_TYPE, desc.media_type.as_str())
-            .body(bytes);
-        let resp = self.client.send(req, &[StatusCode::CREATED]).await?;
+            .body(bytes.clone());
+        let resp = self
+            .client
+            .send(req, &[StatusCode::CREATED])
+            .await
+            .map_err(|e| super::v1_1_hint(e, &bytes))?;
         check_digest_header(&resp, &desc.digest)?;
         Ok(header_str(&resp, "OCI-Subject")
             .filter(|v| !v.is_empty())

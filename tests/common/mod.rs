@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod ferro;
+pub mod hostile;
 pub mod layout;
 
 use std::cell::RefCell;
@@ -873,6 +874,8 @@ pub fn clean_env(cmd: &mut Command) {
     cmd.env("HOME", &home)
         .env("DOCKER_CONFIG", home.join(".docker"))
         .env("NO_COLOR", "1")
+        // Retries back off from 10 ms instead of 250 ms, so faults stay fast.
+        .env("ORAS_RETRY_BASE_MS", "10")
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("ORAS_CACHE")
         .env_remove("RUST_LOG")

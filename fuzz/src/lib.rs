@@ -1,0 +1,234 @@
+//! The bodies of the fuzz targets, shared by `cargo fuzz` (`fuzz_targets/*.rs`, nightly) and by
+//! a stable harness (`cargo test` here: every seed of `corpus/<target>/` plus random mutations
+//! of them), so the same properties are checked with or without libFuzzer.
+//!
+//! Each function must never panic, whatever the input, and checks a property beyond "no
+//! crash" where there is one.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Reference parser: never panics; whatever parses prints back to a string that parses to the
+/// same reference.
+pub fn reference(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(r) = text.parse::<oras_rs::reference::Reference>() {
+        let again: oras_rs::reference::Reference = r
+            .to_string()
+            .parse()
+            .unwrap_or_else(|e| panic!("{r} does not parse back: {e}"));
+        assert_eq!(r, again);
+    }
+    let _ = oras_rs::reference::parse_with_tags(text);
+}
+
+/// Manifest and index parsers: never panic; a document accepted as both a manifest and an
+/// index must not have both `manifests` and `layers`.
+pub fn manifest(data: &[u8]) {
+    let as_manifest = oras_rs::oci::parse_manifest(data);
+    let as_index = oras_rs::oci::parse_index(data);
+    if as_manifest.is_ok() || as_index.is_ok() {
+        let v: serde_json::Value = serde_json::from_slice(data).expect("accepted, so JSON");
+        assert!(
+            !(v.get("manifests").is_some() && v.get("layers").is_some()),
+            "a document with both manifests and layers was accepted"
+        );
+    }
+    for media_type in [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.oci.artifact.manifest.v1+json",
+    ] {
+        let _ = oras_rs::oci::successors(media_type, data);
+    }
+}
+
+/// `WWW-Authenticate` parser and realm validation: never panic; a realm that passes
+/// validation is http(s), and never plain http for an https registry.
+pub fn www_authenticate(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some(challenge) = oras_rs::registry::auth::parse_challenge(text) else {
+        return;
+    };
+    if let Some(realm) = challenge.params.get("realm") {
+        let registry = url::Url::parse("https://registry.example/v2/").unwrap();
+        if let Ok(url) = oras_rs::registry::auth::validate_realm(&registry, realm) {
+            assert_eq!(
+                url.scheme(),
+                "https",
+                "{realm:?} accepted for an https registry"
+            );
+        }
+    }
+}
+
+/// Tar extraction: an arbitrary tar (gzipped here) unpacked under a temp root never creates
+/// anything outside it, and never panics.
+pub fn tar_paths(data: &[u8]) {
+    let root = tempfile::tempdir().expect("temp dir");
+    let outside = root.path().join("outside");
+    let inside = root.path().join("inside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::create_dir_all(&inside).unwrap();
+    let archive = root.path().join("layer.tar.gz");
+    {
+        let file = std::fs::File::create(&archive).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        gz.write_all(data).unwrap();
+        gz.finish().unwrap();
+    }
+    let opts = oras_rs::content::dir::UnpackOptions {
+        limit: 1 << 20,
+        ..Default::default()
+    };
+    let _ = oras_rs::content::dir::unpack_into_place(&archive, "d", None, &inside.join("d"), &opts);
+    assert!(
+        empty(&outside),
+        "an archive wrote outside the extraction root"
+    );
+    for entry in std::fs::read_dir(root.path()).unwrap().flatten() {
+        let name = entry.file_name();
+        assert!(
+            ["outside", "inside", "layer.tar.gz"].contains(&name.to_str().unwrap_or("")),
+            "unexpected {name:?} beside the target"
+        );
+    }
+}
+
+fn empty(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(true)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The stable harness: seeds plus mutations, a fixed number of rounds per target
+    //! (`FUZZ_ROUNDS`, default 2000), with a seeded xorshift generator so a failure repeats.
+
+    use std::path::PathBuf;
+
+    fn seeds(target: &str) -> Vec<Vec<u8>> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("corpus")
+            .join(target);
+        let mut out: Vec<Vec<u8>> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .flatten()
+            .map(|e| std::fs::read(e.path()).unwrap())
+            .collect();
+        out.sort();
+        assert!(!out.is_empty(), "no seeds in {}", dir.display());
+        out
+    }
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    const INTERESTING: &[&[u8]] = &[
+        b"..",
+        b"/",
+        b":",
+        b"@",
+        b"\0",
+        b"\"",
+        b",",
+        b"=",
+        b"sha256:",
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\\",
+        b"%2e%2e",
+        b"\xff",
+        b"realm=",
+        b"http://",
+        b"manifests",
+        b"layers",
+    ];
+
+    fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+        let mut v = input.to_vec();
+        for _ in 0..1 + rng.below(4) {
+            match rng.below(5) {
+                0 if !v.is_empty() => {
+                    let i = rng.below(v.len());
+                    v[i] = rng.next() as u8;
+                }
+                1 if !v.is_empty() => {
+                    let i = rng.below(v.len());
+                    let n = rng.below(8).min(v.len() - i);
+                    v.drain(i..i + n);
+                }
+                2 => {
+                    let i = rng.below(v.len() + 1);
+                    let word = INTERESTING[rng.below(INTERESTING.len())];
+                    v.splice(i..i, word.iter().copied());
+                }
+                3 if v.len() > 1 => {
+                    let i = rng.below(v.len());
+                    v.truncate(i);
+                }
+                _ => {
+                    let i = rng.below(v.len() + 1);
+                    let b = rng.next() as u8;
+                    v.insert(i, b);
+                }
+            }
+        }
+        v
+    }
+
+    fn run(target: &str, f: fn(&[u8])) {
+        let rounds: usize = std::env::var("FUZZ_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2000);
+        let seeds = seeds(target);
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for s in &seeds {
+            f(s);
+        }
+        for _ in 0..rounds {
+            let base = &seeds[rng.below(seeds.len())];
+            let input = mutate(&mut rng, base);
+            f(&input);
+        }
+    }
+
+    #[test]
+    fn reference() {
+        run("reference", super::reference);
+    }
+
+    #[test]
+    fn manifest() {
+        run("manifest", super::manifest);
+    }
+
+    #[test]
+    fn www_authenticate() {
+        run("www_authenticate", super::www_authenticate);
+    }
+
+    #[test]
+    fn tar_paths() {
+        run("tar_paths", super::tar_paths);
+    }
+}
