@@ -19,7 +19,7 @@ use oras_rs::referrers::DistributionSpec;
 
 use super::options::{CommonArgs, FormatArgs, OutputFormat, PlatformArgs, TargetArgs};
 use super::pack;
-use crate::output::{self, StatusPrinter, model};
+use crate::output::{self, model};
 
 /// [Preview] Attach files to an existing artifact
 #[derive(Args, Debug)]
@@ -130,18 +130,9 @@ pub async fn run(args: AttachArgs) -> Result<()> {
         .with_context(|| format!("resolving the subject {}", args.reference))?;
     let subject = oci::Descriptor::new(subject.media_type, subject.digest, subject.size);
 
-    let status = Arc::new(
-        StatusPrinter::new(
-            output::PUSH,
-            format == OutputFormat::Text,
-            args.common.verbose(),
-        )
-        .with_bars(output::use_bars(
-            format == OutputFormat::Text,
-            args.common.no_tty,
-            args.common.debug,
-        )),
-    );
+    let status = args
+        .common
+        .status_printer(output::PUSH, format == OutputFormat::Text);
     let (created, files) = pack::source_files()?;
     let layers = pack::add_files(
         &files,

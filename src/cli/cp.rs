@@ -2,8 +2,6 @@
 //! layout to another. One call of the library's graph copy; blobs are mounted when both sides
 //! are repositories of the same registry.
 
-use std::sync::Arc;
-
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
@@ -13,7 +11,7 @@ use oras_rs::digest::Digest;
 use oras_rs::referrers::DistributionSpec;
 
 use super::options::{CommonArgs, FromTargetArgs, PlatformArgs, TargetArgs, ToTargetArgs};
-use crate::output::{self, StatusPrinter};
+use crate::output;
 
 /// Copy artifacts from one target to another
 #[derive(Args, Debug)]
@@ -107,12 +105,7 @@ pub async fn run(args: CpArgs) -> Result<()> {
         (Some(s), Some(d)) if s.registry == d.registry => Some(s.repository.clone()),
         _ => None,
     };
-    let status =
-        Arc::new(
-            StatusPrinter::new(output::COPY, true, args.common.verbose()).with_bars(
-                output::use_bars(true, args.common.no_tty, args.common.debug),
-            ),
-        );
+    let status = args.common.status_printer(output::COPY, true);
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),

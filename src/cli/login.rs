@@ -1,4 +1,4 @@
-//! `oras login`: check a credential against a registry's `/v2/` and save it in the credential
+//! `oras login`: check a credential against the registry's API root (a ping) and save it in the credential
 //! store (docker's config.json or its helper).
 
 use std::io::{BufRead, IsTerminal, Write};

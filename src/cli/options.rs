@@ -31,6 +31,19 @@ pub struct CommonArgs {
 }
 
 impl CommonArgs {
+    /// The status output of a transfer: oras's lines when `text` is the format, drawn as
+    /// progress bars when stderr is a terminal (not with `--no-tty` or `-d`), silent otherwise.
+    pub fn status_printer(
+        &self,
+        prompts: crate::output::Prompts,
+        text: bool,
+    ) -> std::sync::Arc<crate::output::StatusPrinter> {
+        std::sync::Arc::new(
+            crate::output::StatusPrinter::new(prompts, text, self.verbose())
+                .with_bars(crate::output::use_bars(text, self.no_tty, self.debug)),
+        )
+    }
+
     /// Whether status lines of unnamed blobs are printed (oras default: yes).
     pub fn verbose(&self) -> bool {
         if self.verbose.is_some() {

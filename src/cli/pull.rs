@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -13,7 +12,7 @@ use oras_rs::oci;
 
 use super::options::{CommonArgs, FormatArgs, OutputFormat, PlatformArgs, TargetArgs};
 use super::push::split_file_arg;
-use crate::output::{self, StatusPrinter, model};
+use crate::output::{self, model};
 
 /// Pull files from a registry or an OCI image layout
 #[derive(Args, Debug)]
@@ -135,18 +134,9 @@ pub async fn run(args: PullArgs) -> Result<()> {
     }
     let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
 
-    let status = Arc::new(
-        StatusPrinter::new(
-            output::PULL,
-            format == OutputFormat::Text,
-            args.common.verbose(),
-        )
-        .with_bars(output::use_bars(
-            format == OutputFormat::Text,
-            args.common.no_tty,
-            args.common.debug,
-        )),
-    );
+    let status = args
+        .common
+        .status_printer(output::PULL, format == OutputFormat::Text);
     let store = FileStore::new(
         &args.output,
         WritePolicy {

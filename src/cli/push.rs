@@ -16,7 +16,7 @@ use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
 use super::pack;
 /// Kept here for the commands that import it from push.
 pub use super::pack::split_file_arg;
-use crate::output::{self, StatusPrinter, model};
+use crate::output::{self, model};
 
 /// Push files to a registry or an OCI image layout
 #[derive(Args, Debug)]
@@ -107,18 +107,9 @@ pub async fn run(args: PushArgs) -> Result<()> {
         ));
     }
 
-    let status = Arc::new(
-        StatusPrinter::new(
-            output::PUSH,
-            format == OutputFormat::Text,
-            args.common.verbose(),
-        )
-        .with_bars(output::use_bars(
-            format == OutputFormat::Text,
-            args.common.no_tty,
-            args.common.debug,
-        )),
-    );
+    let status = args
+        .common
+        .status_printer(output::PUSH, format == OutputFormat::Text);
     let (created, files) = pack::source_files()?;
 
     let layers = pack::add_files(
