@@ -1803,3 +1803,78 @@ fn https_proxy_tunnels_tls_registry_requests() {
             .exists()
     );
 }
+
+#[test]
+fn resolve_can_send_a_host_and_port_to_another_address_port() {
+    // `registry.test:5999` exists nowhere: --resolve sends it to the real registry's port, while
+    // the registry still sees `Host: registry.test:5999` (it builds upload Locations from it).
+    let reg = start_htpasswd(false);
+    let work = workdir();
+    write_file(work.path(), "r.txt", "resolved elsewhere\n");
+    let reference = "registry.test:5999/demo/resolved:v1";
+    let rule = format!("registry.test:5999:127.0.0.1:{}", reg.port());
+    let out = oras()
+        .current_dir(work.path())
+        .args([
+            "push",
+            reference,
+            "r.txt",
+            "--plain-http",
+            "--resolve",
+            &rule,
+        ])
+        .args(["-u", USER, "--password-stdin"])
+        .write_stdin(PASSWORD)
+        .output()
+        .unwrap();
+    let stdout = assert_success(&out);
+    assert!(
+        stdout.contains("Pushed [registry] registry.test:5999/demo/resolved:v1"),
+        "{stdout}"
+    );
+    assert!(
+        reg.blob_data_path(&sha256_digest(b"resolved elsewhere\n"))
+            .exists()
+    );
+    let pulled = work.path().join("pulled");
+    let out = oras()
+        .args([
+            "pull",
+            reference,
+            "--plain-http",
+            "--resolve",
+            &rule,
+            "-u",
+            USER,
+        ])
+        .args(["--password-stdin", "-o", pulled.to_str().unwrap()])
+        .write_stdin(PASSWORD)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        fs::read(pulled.join("r.txt")).unwrap(),
+        b"resolved elsewhere\n"
+    );
+    // A later rule for the same host and port wins: here it points at a closed port.
+    let closed = common::ClosedPort::new();
+    let later = format!("registry.test:5999:127.0.0.1:{}", closed.port());
+    let out = oras()
+        .args([
+            "pull",
+            reference,
+            "--plain-http",
+            "--resolve",
+            &rule,
+            "--resolve",
+            &later,
+        ])
+        .args(["-o", pulled.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(
+        stderr.to_lowercase().contains("connection refused"),
+        "{stderr}"
+    );
+}

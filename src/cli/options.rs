@@ -231,11 +231,6 @@ fn parse_resolve(raw: &str) -> Result<(String, u16, std::net::SocketAddr)> {
     if host.is_empty() {
         return Err(bad().into());
     }
-    if address_port != port {
-        bail!(oras_rs::Error::invalid(format!(
-            "--resolve {raw:?}: a different port on the address is not supported by oras-rs yet"
-        )));
-    }
     Ok((
         host.to_string(),
         port,
@@ -373,8 +368,10 @@ impl RemoteArgs {
             },
         };
         let mut resolve = Vec::new();
+        let mut port_overrides = Vec::new();
         for raw in &self.resolve {
-            let (host, _port, addr) = parse_resolve(raw)?;
+            let (host, port, addr) = parse_resolve(raw)?;
+            port_overrides.push((host.clone(), port, addr.port()));
             resolve.push((host, addr));
         }
         let headers = self
@@ -388,6 +385,7 @@ impl RemoteArgs {
             client_cert: self.cert_file.clone().zip(self.key_file.clone()),
             headers,
             resolve,
+            port_overrides,
             credentials: provider,
             ..ClientOptions::default()
         })?)

@@ -365,6 +365,9 @@ pub struct ClientOptions {
     pub headers: Vec<(String, String)>,
     /// `host` → address overrides (`--resolve host:port:address`).
     pub resolve: Vec<(String, SocketAddr)>,
+    /// Every `--resolve host:port:address[:address_port]` rule as `(host, port, address_port)`:
+    /// requests to that host and port go to the address port, still naming `host:port` in `Host`.
+    pub port_overrides: Vec<(String, u16, u16)>,
     /// Where credentials come from; anonymous when `None`.
     pub credentials: Option<Arc<dyn CredentialProvider>>,
 }
@@ -396,6 +399,7 @@ pub struct HttpClient {
     headers: Arc<Vec<(HeaderName, HeaderValue)>>,
     auth: Arc<AuthState>,
     home: Option<Arc<Home>>,
+    port_overrides: Arc<Vec<(String, u16, u16)>>,
 }
 
 fn install_crypto_provider() {
@@ -512,7 +516,38 @@ impl HttpClient {
             headers: Arc::new(headers),
             auth: Arc::new(AuthState::new(opts.credentials.clone())),
             home: None,
+            port_overrides: Arc::new(opts.port_overrides.clone()),
         })
+    }
+
+    /// `--resolve host:port:address:other_port`: reqwest's DNS override cannot change a port,
+    /// so the URL's port is changed here, while `Host` keeps the name the user gave (the
+    /// registry builds its `Location`s from it, and our origin checks use it).
+    fn apply_port_override(&self, request: &mut Request) {
+        let url = request.url();
+        let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+            return;
+        };
+        // The last matching rule wins, as with oras's --resolve.
+        let Some(&(_, _, to)) = self
+            .port_overrides
+            .iter()
+            .rev()
+            .find(|(h, p, _)| h.eq_ignore_ascii_case(host) && *p == port)
+        else {
+            return;
+        };
+        if to == port {
+            return;
+        }
+        let host_header = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&host_header) {
+            request.headers_mut().insert(reqwest::header::HOST, value);
+            let _ = request.url_mut().set_port(Some(to));
+        }
     }
 
     /// This client bound to the registry at `base` (named `registry` by the user): only that
@@ -539,7 +574,24 @@ impl HttpClient {
     }
 
     fn is_home(&self, url: &Url) -> bool {
+        let url = self.as_named(url);
         self.home.as_ref().is_some_and(|h| h.origin == url.origin())
+    }
+
+    /// A response's URL as the user named it: a port changed by a `--resolve` rule is put back,
+    /// so origin checks see `host:port`, not the address port the request went to.
+    fn as_named(&self, url: &Url) -> Url {
+        let mut named = url.clone();
+        if let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default())
+            && let Some(&(_, from, _)) = self
+                .port_overrides
+                .iter()
+                .rev()
+                .find(|(h, from, to)| h.eq_ignore_ascii_case(host) && *to == port && from != to)
+        {
+            let _ = named.set_port(Some(from));
+        }
+        named
     }
 
     /// Sends a request and returns the response whatever its status.
@@ -585,7 +637,7 @@ impl HttpClient {
                     if let Some(after) = after
                         && after > self.retry.max_retry_after
                     {
-                        let registry = self.registry_name(resp.url());
+                        let registry = self.registry_name(&self.as_named(resp.url()));
                         let Error::Response(r) = error_response(method.as_str(), resp).await else {
                             unreachable!("error_response makes a Response error");
                         };
@@ -837,6 +889,7 @@ impl HttpClient {
                     }
                 }
             }
+            self.apply_port_override(&mut request);
             // A body in memory (or none) is sent at once, so the answer is due within the
             // response timeout; a streamed body is answered only once it is all sent.
             let streamed = request.body().is_some_and(|b| b.as_bytes().is_none());
