@@ -1079,3 +1079,121 @@ fn a07_no_answer_after_an_upload_fails_within_the_response_timeout() {
         "{err}"
     );
 }
+
+fn is_blob_put(r: &Req) -> bool {
+    r.method == "PUT" && r.path().contains("/blobs/uploads/") && r.body_len > 0
+}
+
+#[test]
+fn a06_a_reset_upload_is_restarted_from_the_file() {
+    let registry = Registry::start();
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let digest = sha256_digest(&data);
+    let hex = digest[7..].to_string();
+    // Each upload session has its own path: count blob PUTs, not routes.
+    let puts = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_put(req)
+            && req.uri.contains(&hex)
+            && puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            Action::Reset
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    write_file(work.path(), "data.bin", &data);
+    let reference = format!("{}/repo:v1", hostile.addr());
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &reference, "data.bin"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    // The first PUT was cut off; a HEAD found nothing; a new session was opened and the file
+    // sent again.
+    let blob_puts: Vec<Req> = hostile
+        .log()
+        .into_iter()
+        .filter(|r| is_blob_put(r) && r.uri.contains(&digest[7..]))
+        .collect();
+    assert_eq!(blob_puts.len(), 2, "one reset, one restart");
+    assert!(
+        hostile
+            .hits("HEAD", &format!("/v2/repo/blobs/{digest}"))
+            .iter()
+            .any(|h| h.at > blob_puts[0].at && h.at < blob_puts[1].at),
+        "the restart is preceded by a HEAD"
+    );
+    let pulled = workdir();
+    assert_success(&pull(&registry.reference("repo:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("data.bin")).unwrap(), data);
+}
+
+#[test]
+fn a06_an_upload_that_keeps_failing_gives_up_after_3_attempts() {
+    let registry = Registry::start();
+    let digest = sha256_digest(b"never stored");
+    let hex = digest[7..].to_string();
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_put(req) && req.uri.contains(&hex) {
+            Action::Reply(FakeResponse::error(503, "UNAVAILABLE", "storage down"))
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    write_file(work.path(), "f.bin", b"never stored");
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &format!("{}/repo:v1", hostile.addr()), "f.bin"])
+        .output()
+        .unwrap();
+    let err = assert_clean_failure(&out);
+    assert!(err.contains("storage down"), "{err}");
+    let puts = hostile
+        .log()
+        .into_iter()
+        .filter(|r| is_blob_put(r) && r.uri.contains(&digest[7..]))
+        .count();
+    assert_eq!(puts, 3, "the upload is tried 3 times in all");
+    assert!(hostile.hits("PUT", "/v2/repo/manifests/").is_empty());
+}
+
+#[test]
+fn a06_cp_restarts_a_failed_upload_with_a_new_read_of_the_source() {
+    let source = Registry::start();
+    let data = vec![7u8; 200_000];
+    let digest = seed(&source, &data);
+    let target = Registry::start();
+    let hex = sha256_digest(&data)[7..].to_string();
+    // Each upload session has its own path: count blob PUTs, not routes.
+    let puts = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let hostile = Hostile::start(Some(&target), move |req| {
+        if is_blob_put(req)
+            && req.uri.contains(&hex)
+            && puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            Action::Reset
+        } else {
+            Action::Forward
+        }
+    });
+    let out = oras()
+        .args([
+            "cp",
+            &source.reference("repo:v1"),
+            &format!("{}/copy:v1", hostile.addr()),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        target.resolve("copy", "v1").as_deref(),
+        Some(digest.as_str())
+    );
+    let pulled = workdir();
+    assert_success(&pull(&target.reference("copy:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("file.txt")).unwrap(), data);
+}
