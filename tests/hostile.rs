@@ -1079,3 +1079,247 @@ fn a07_no_answer_after_an_upload_fails_within_the_response_timeout() {
         "{err}"
     );
 }
+
+fn is_blob_put(r: &Req) -> bool {
+    r.method == "PUT" && r.path().contains("/blobs/uploads/") && r.body_len > 0
+}
+
+#[test]
+fn a06_a_reset_upload_is_restarted_from_the_file() {
+    let registry = Registry::start();
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let digest = sha256_digest(&data);
+    let hex = digest[7..].to_string();
+    // Each upload session has its own path: count blob PUTs, not routes.
+    let puts = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_put(req)
+            && req.uri.contains(&hex)
+            && puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            Action::Reset
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    write_file(work.path(), "data.bin", &data);
+    let reference = format!("{}/repo:v1", hostile.addr());
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &reference, "data.bin"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    // The first PUT was cut off; a HEAD found nothing; a new session was opened and the file
+    // sent again.
+    let blob_puts: Vec<Req> = hostile
+        .log()
+        .into_iter()
+        .filter(|r| is_blob_put(r) && r.uri.contains(&digest[7..]))
+        .collect();
+    assert_eq!(blob_puts.len(), 2, "one reset, one restart");
+    assert!(
+        hostile
+            .hits("HEAD", &format!("/v2/repo/blobs/{digest}"))
+            .iter()
+            .any(|h| h.at > blob_puts[0].at && h.at < blob_puts[1].at),
+        "the restart is preceded by a HEAD"
+    );
+    let pulled = workdir();
+    assert_success(&pull(&registry.reference("repo:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("data.bin")).unwrap(), data);
+}
+
+#[test]
+fn a06_an_upload_that_keeps_failing_gives_up_after_3_attempts() {
+    let registry = Registry::start();
+    let digest = sha256_digest(b"never stored");
+    let hex = digest[7..].to_string();
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_put(req) && req.uri.contains(&hex) {
+            Action::Reply(FakeResponse::error(503, "UNAVAILABLE", "storage down"))
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    write_file(work.path(), "f.bin", b"never stored");
+    let out = oras()
+        .current_dir(work.path())
+        .args(["push", &format!("{}/repo:v1", hostile.addr()), "f.bin"])
+        .output()
+        .unwrap();
+    let err = assert_clean_failure(&out);
+    assert!(err.contains("storage down"), "{err}");
+    let puts = hostile
+        .log()
+        .into_iter()
+        .filter(|r| is_blob_put(r) && r.uri.contains(&digest[7..]))
+        .count();
+    assert_eq!(puts, 3, "the upload is tried 3 times in all");
+    assert!(hostile.hits("PUT", "/v2/repo/manifests/").is_empty());
+}
+
+#[test]
+fn a06_cp_restarts_a_failed_upload_with_a_new_read_of_the_source() {
+    let source = Registry::start();
+    let data = vec![7u8; 200_000];
+    let digest = seed(&source, &data);
+    let target = Registry::start();
+    let hex = sha256_digest(&data)[7..].to_string();
+    // Each upload session has its own path: count blob PUTs, not routes.
+    let puts = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let hostile = Hostile::start(Some(&target), move |req| {
+        if is_blob_put(req)
+            && req.uri.contains(&hex)
+            && puts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            Action::Reset
+        } else {
+            Action::Forward
+        }
+    });
+    let out = oras()
+        .args([
+            "cp",
+            &source.reference("repo:v1"),
+            &format!("{}/copy:v1", hostile.addr()),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_eq!(
+        target.resolve("copy", "v1").as_deref(),
+        Some(digest.as_str())
+    );
+    let pulled = workdir();
+    assert_success(&pull(&target.reference("copy:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("file.txt")).unwrap(), data);
+}
+
+/// A blob of `n` bytes that is not all one value (so a misplaced resume shows).
+fn pattern(n: u32) -> Vec<u8> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn a05_a_download_cut_off_halfway_resumes_with_a_range_request() {
+    let registry = Registry::start();
+    let data = pattern(200_000);
+    seed(&registry, &data);
+    let digest = sha256_digest(&data);
+    let gets = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let (d, half) = (digest.clone(), data[..100_000].to_vec());
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_get(req)
+            && req.path().ends_with(&d)
+            && gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            Action::Truncated {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+                content_length: 200_000,
+                body: half.clone(),
+            }
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    assert_success(&pull(
+        &format!("{}/repo:v1", hostile.addr()),
+        work.path(),
+        &[],
+    ));
+    assert_eq!(std::fs::read(work.path().join("file.txt")).unwrap(), data);
+    let blob_gets = hostile.hits("GET", &format!("/v2/repo/blobs/{digest}"));
+    assert_eq!(blob_gets.len(), 2, "one cut off, one resumed");
+    assert_eq!(blob_gets[0].header("range"), None);
+    let range = blob_gets[1].header("range").expect("a Range request");
+    let from: u64 = range
+        .strip_prefix("bytes=")
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{range}"));
+    assert!(from > 0 && from <= 100_000, "{range}");
+}
+
+#[test]
+fn a05_without_range_support_the_download_restarts_from_zero() {
+    let registry = Registry::start();
+    let data = pattern(150_000);
+    seed(&registry, &data);
+    let digest = sha256_digest(&data);
+    let gets = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let (d, full) = (digest.clone(), data.clone());
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if !(is_blob_get(req) && req.path().ends_with(&d)) {
+            return Action::Forward;
+        }
+        let headers = vec![("Content-Type".into(), "application/octet-stream".into())];
+        if gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Action::Truncated {
+                status: 200,
+                headers,
+                content_length: 150_000,
+                body: full[..60_000].to_vec(),
+            }
+        } else {
+            // Range ignored: the whole blob again.
+            Action::Reply(FakeResponse::new(
+                200,
+                &[("Content-Type", "application/octet-stream")],
+                full.clone(),
+            ))
+        }
+    });
+    let work = workdir();
+    assert_success(&pull(
+        &format!("{}/repo:v1", hostile.addr()),
+        work.path(),
+        &[],
+    ));
+    assert_eq!(std::fs::read(work.path().join("file.txt")).unwrap(), data);
+    assert_eq!(
+        hostile
+            .hits("GET", &format!("/v2/repo/blobs/{digest}"))
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn a05_a_restarted_download_with_other_bytes_fails_verification_and_leaves_no_file() {
+    let registry = Registry::start();
+    let data = pattern(100_000);
+    seed(&registry, &data);
+    let digest = sha256_digest(&data);
+    let gets = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let (d, first) = (digest.clone(), data[..40_000].to_vec());
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if !(is_blob_get(req) && req.path().ends_with(&d)) {
+            return Action::Forward;
+        }
+        if gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Action::Truncated {
+                status: 200,
+                headers: vec![],
+                content_length: 100_000,
+                body: first.clone(),
+            }
+        } else {
+            // The rest of a different blob of the same size.
+            Action::Reply(FakeResponse::new(200, &[], vec![0u8; 100_000]))
+        }
+    });
+    let work = workdir();
+    let out = pull(&format!("{}/repo:v1", hostile.addr()), work.path(), &[]);
+    let err = assert_clean_failure(&out);
+    assert!(err.contains("digest"), "{err}");
+    assert!(
+        list_files(work.path()).is_empty(),
+        "{:?}",
+        list_files(work.path())
+    );
+}

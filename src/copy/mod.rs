@@ -22,6 +22,8 @@ use crate::content::{BlobReader, Mount, ReadOnlyTarget, Target, read_manifest};
 use crate::digest::{Digest, VerifyError, VerifyingReader};
 use crate::error::{Error, Result};
 use crate::oci::{self, Descriptor, media_type};
+use crate::registry::client::RetryPolicy;
+use crate::registry::error::TransportKind;
 
 /// Receives the progress of a copy; the binary turns these into status lines or bars.
 pub trait CopyObserver: Send + Sync {
@@ -244,6 +246,65 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
     }
     observer.on_start(desc);
     let started = std::time::Instant::now();
+    // A failed upload is restarted from the source: a fresh reader, and on a registry a fresh
+    // upload session (POST, then PUT). Before each restart the destination is asked whether the
+    // blob arrived after all (the answer may have been lost, not the bytes).
+    let policy = RetryPolicy::from_env().unwrap_or_default();
+    let mut restarts = 0;
+    loop {
+        match transfer_blob(ctx, desc).await {
+            Ok(()) => break,
+            Err(e) if restarts + 1 < UPLOAD_ATTEMPTS && upload_restartable(&e) => {
+                tokio::time::sleep(policy.backoff(restarts)).await;
+                restarts += 1;
+                if ctx.dst.exists(desc).await? {
+                    tracing::debug!(digest = %desc.digest, "blob arrived despite the failed upload");
+                    break;
+                }
+                tracing::debug!(
+                    digest = %desc.digest,
+                    attempt = restarts + 1,
+                    "upload failed ({e}); restarting it from the source"
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let elapsed = started.elapsed();
+    tracing::debug!(
+        digest = %desc.digest,
+        size = desc.size,
+        elapsed_ms = elapsed.as_millis() as u64,
+        mib_per_s = (desc.size as f64 / (1024.0 * 1024.0) / elapsed.as_secs_f64().max(1e-6)) as u64,
+        restarts,
+        "blob transferred"
+    );
+    observer.on_done(desc);
+    Ok(())
+}
+
+/// Uploads of one blob in all, the first included: a failed upload is restarted from the source
+/// at most twice.
+const UPLOAD_ATTEMPTS: u32 = 3;
+
+/// Whether a failed upload is worth restarting from the source: the connection broke or timed
+/// out, or the registry answered 408, 429 or a 5xx but 501/505 (the statuses a request is retried
+/// on). A refused digest, a missing permission or a TLS failure would fail again.
+fn upload_restartable(e: &Error) -> bool {
+    match e {
+        Error::Transport(t) => t.kind != TransportKind::Tls,
+        Error::Response(r) => {
+            matches!(r.status, 408 | 429)
+                || ((500..600).contains(&r.status) && !matches!(r.status, 501 | 505))
+        }
+        _ => false,
+    }
+}
+
+/// One transfer of a blob: a new reader of the source, verified (unless the destination checks
+/// the digest itself) and counted, pushed to the destination.
+async fn transfer_blob(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
+    let observer = &ctx.opts.observer;
     let reader = ctx.src.fetch(desc).await?;
     // A destination that checks the digest of what it stores (a registry checks `?digest=`)
     // does not need the bytes hashed here too: that would hash every pushed file twice (once
@@ -259,17 +320,7 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
         observer: observer.clone(),
         read: 0,
     };
-    ctx.dst.push(desc, Box::pin(counted)).await?;
-    let elapsed = started.elapsed();
-    tracing::debug!(
-        digest = %desc.digest,
-        size = desc.size,
-        elapsed_ms = elapsed.as_millis() as u64,
-        mib_per_s = (desc.size as f64 / (1024.0 * 1024.0) / elapsed.as_secs_f64().max(1e-6)) as u64,
-        "blob transferred"
-    );
-    observer.on_done(desc);
-    Ok(())
+    ctx.dst.push(desc, Box::pin(counted)).await
 }
 
 /// Counts the bytes read through it for [`CopyObserver::on_progress`], and refuses more bytes
