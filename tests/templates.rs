@@ -12,9 +12,11 @@ fn push_pull_attach_discover_templates() {
     write_file(dir.path(), "a.txt", "a");
     let repo = reg.reference("tpl/x");
 
-    // Sorted tags, nothing else on stdout.
+    // Sorted tags, nothing else on stdout. Both pushes share a `created` time, so they build the
+    // same manifest (the second compares digests) even when a second boundary falls between.
     let out = oras()
         .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
         .args([
             "push",
             &format!("{repo}:e2e,2e2"),
@@ -30,6 +32,7 @@ fn push_pull_attach_discover_templates() {
     // --template form, and a reference usable as a reference.
     let out = oras()
         .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
         .args([
             "push",
             &format!("{repo}:v2"),

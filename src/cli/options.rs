@@ -935,8 +935,12 @@ mod tests {
         for bad in ["reg", "reg:x:1.2.3.4", "reg:443:not-an-ip", ":443:1.2.3.4"] {
             assert!(parse_resolve(bad).is_err(), "{bad}");
         }
-        let err = parse_resolve("reg:443:1.2.3.4:8443").unwrap_err();
-        assert!(err.to_string().contains("not supported"), "{err}");
+        // An address port of its own: the request goes there, `Host` still says reg:443.
+        let (host, port, addr) = parse_resolve("reg:443:1.2.3.4:8443").unwrap();
+        assert_eq!((host.as_str(), port), ("reg", 443));
+        assert_eq!(addr.to_string(), "1.2.3.4:8443");
+        let (_, _, addr) = parse_resolve("reg:443:[::1]:8443").unwrap();
+        assert_eq!(addr.to_string(), "[::1]:8443");
     }
 
     #[test]
