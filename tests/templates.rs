@@ -12,8 +12,10 @@ fn push_pull_attach_discover_templates() {
     write_file(dir.path(), "a.txt", "a");
     let repo = reg.reference("tpl/x");
 
-    // Sorted tags, nothing else on stdout.
+    // Sorted tags, nothing else on stdout. Both pushes get one creation time, so they make one
+    // manifest even when a second boundary falls between them.
     let out = oras()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
         .current_dir(dir.path())
         .args([
             "push",
@@ -29,6 +31,7 @@ fn push_pull_attach_discover_templates() {
 
     // --template form, and a reference usable as a reference.
     let out = oras()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
         .current_dir(dir.path())
         .args([
             "push",
