@@ -1510,3 +1510,61 @@ fn a14_cp_with_chunk_size_uploads_in_chunks_to_a_real_registry() {
     assert_success(&pull(&target.reference("copy:v1"), pulled.path(), &[]));
     assert_eq!(std::fs::read(pulled.path().join("file.txt")).unwrap(), data);
 }
+
+#[test]
+fn a05_a_download_from_redirected_storage_resumes_there_with_a_range() {
+    let registry = Registry::start();
+    let data = pattern(120_000);
+    seed(&registry, &data);
+    let digest = sha256_digest(&data);
+    let full = data.clone();
+    let storage = Hostile::start(None, move |req| {
+        let Some(range) = req.header("range") else {
+            return Action::Truncated {
+                status: 200,
+                headers: vec![],
+                content_length: 120_000,
+                body: full[..50_000].to_vec(),
+            };
+        };
+        let from: usize = range
+            .trim_start_matches("bytes=")
+            .trim_end_matches('-')
+            .parse()
+            .unwrap();
+        let content_range = format!("bytes {from}-119999/120000");
+        Action::Reply(FakeResponse::new(
+            206,
+            &[("Content-Range", content_range.as_str())],
+            full[from..].to_vec(),
+        ))
+    });
+    let location = format!("http://{}/storage/blob?sig=secret", storage.addr());
+    let d = digest.clone();
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_get(req) && req.path().ends_with(&d) {
+            Action::Reply(FakeResponse::new(
+                307,
+                &[("Location", location.as_str())],
+                "",
+            ))
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    assert_success(&pull(
+        &format!("{}/repo:v1", hostile.addr()),
+        work.path(),
+        &[],
+    ));
+    assert_eq!(std::fs::read(work.path().join("file.txt")).unwrap(), data);
+    let asked: Vec<Option<String>> = storage
+        .log()
+        .iter()
+        .map(|r| r.header("range").map(str::to_string))
+        .collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[0], None);
+    assert!(asked[1].as_deref().is_some_and(|r| r.starts_with("bytes=")));
+}
