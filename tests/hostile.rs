@@ -46,7 +46,7 @@ fn a01_503_twice_then_ok() {
     let counter = Counter::default();
     let c = counter.clone();
     // Every route answers 503 twice, then works; the streamed blob PUT is exempt (it is never
-    // replayed: restarting an upload from the file is the data-path work of a later session).
+    // replayed; a failed upload is restarted as a whole, see the a06 cases).
     let hostile = Hostile::start(Some(&registry), move |req| {
         let streamed_put = req.method == "PUT" && req.path().contains("/blobs/uploads/");
         if !streamed_put && c.hit(req) <= 2 {
