@@ -46,7 +46,7 @@ fn a01_503_twice_then_ok() {
     let counter = Counter::default();
     let c = counter.clone();
     // Every route answers 503 twice, then works; the streamed blob PUT is exempt (it is never
-    // replayed: restarting an upload from the file is the data-path work of a later session).
+    // replayed; a failed upload is restarted as a whole, see the a06 cases).
     let hostile = Hostile::start(Some(&registry), move |req| {
         let streamed_put = req.method == "PUT" && req.path().contains("/blobs/uploads/");
         if !streamed_put && c.hit(req) <= 2 {
@@ -1322,4 +1322,249 @@ fn a05_a_restarted_download_with_other_bytes_fails_verification_and_leaves_no_fi
         "{:?}",
         list_files(work.path())
     );
+}
+
+fn is_patch(r: &Req) -> bool {
+    r.method == "PATCH" && r.path().contains("/blobs/uploads/")
+}
+
+#[test]
+fn a14_chunk_size_uploads_in_patches_with_content_range() {
+    let registry = Registry::start();
+    let hostile = Hostile::start(Some(&registry), |_| Action::Forward);
+    let work = workdir();
+    let data = pattern(250_000);
+    write_file(work.path(), "data.bin", &data);
+    let out = oras()
+        .current_dir(work.path())
+        .args([
+            "push",
+            "--chunk-size",
+            "100000",
+            &format!("{}/repo:v1", hostile.addr()),
+            "data.bin",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let mut ranges: Vec<String> = hostile
+        .log()
+        .iter()
+        .filter(|r| is_patch(r) && r.body_len > 2)
+        .map(|r| format!("{} {}", r.header("content-range").unwrap(), r.body_len))
+        .collect();
+    ranges.sort();
+    assert_eq!(
+        ranges,
+        [
+            "0-99999 100000",
+            "100000-199999 100000",
+            "200000-249999 50000"
+        ]
+    );
+    // No monolithic PUT carried a body: the closing PUTs are empty.
+    assert!(hostile.log().iter().all(|r| !is_blob_put(r)));
+    let pulled = workdir();
+    assert_success(&pull(&registry.reference("repo:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("data.bin")).unwrap(), data);
+}
+
+#[test]
+fn a14_a_416_resumes_from_the_range_the_registry_reports() {
+    let registry = Registry::start();
+    let patches = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        // The second chunk of the big blob is refused once, as if the registry had lost track.
+        if is_patch(req)
+            && req.body_len == 100_000
+            && req.header("content-range") == Some("100000-199999")
+            && patches.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0
+        {
+            Action::Reply(FakeResponse::error(416, "BLOB_UPLOAD_INVALID", "range"))
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    let data = pattern(250_000);
+    write_file(work.path(), "data.bin", &data);
+    let out = oras()
+        .current_dir(work.path())
+        .args([
+            "push",
+            "--chunk-size",
+            "100000",
+            &format!("{}/repo:v1", hostile.addr()),
+            "data.bin",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    // The status was asked (GET on the upload URL), and the chunk sent again from 100000.
+    assert!(
+        hostile
+            .log()
+            .iter()
+            .any(|r| r.method == "GET" && r.path().contains("/blobs/uploads/"))
+    );
+    let resent = hostile
+        .log()
+        .iter()
+        .filter(|r| is_patch(r) && r.header("content-range") == Some("100000-199999"))
+        .count();
+    assert_eq!(resent, 2);
+    let pulled = workdir();
+    assert_success(&pull(&registry.reference("repo:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("data.bin")).unwrap(), data);
+}
+
+#[test]
+fn a15_a_413_on_the_monolithic_put_switches_to_chunks() {
+    let registry = Registry::start();
+    let hostile = Hostile::start(Some(&registry), |req| {
+        // A proxy with a 64 KB body limit in front of the registry.
+        if req.body_len > 64_000 && req.method == "PUT" {
+            Action::Reply(FakeResponse::error(413, "TOO_LARGE", "body too large"))
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    let data = pattern(60_000);
+    let big = pattern(3_000_000);
+    write_file(work.path(), "small.bin", &data);
+    write_file(work.path(), "big.bin", &big);
+    let out = oras()
+        .current_dir(work.path())
+        .args([
+            "push",
+            &format!("{}/repo:v1", hostile.addr()),
+            "big.bin",
+            "small.bin",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let refused = hostile
+        .log()
+        .iter()
+        .filter(|r| is_blob_put(r) && r.body_len > 64_000)
+        .count();
+    assert_eq!(refused, 1, "one refused monolithic PUT, then chunks");
+    assert!(hostile.log().iter().any(is_patch));
+    let pulled = workdir();
+    assert_success(&pull(&registry.reference("repo:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("big.bin")).unwrap(), big);
+    assert_eq!(
+        std::fs::read(pulled.path().join("small.bin")).unwrap(),
+        data
+    );
+}
+
+#[test]
+fn a14_cp_with_chunk_size_uploads_in_chunks_to_a_real_registry() {
+    let source = Registry::start();
+    let data = pattern(300_000);
+    let digest = seed(&source, &data);
+    let target = Registry::start();
+    let hostile = Hostile::start(Some(&target), |_| Action::Forward);
+    let out = oras()
+        .args([
+            "cp",
+            "--chunk-size",
+            "64K",
+            &source.reference("repo:v1"),
+            &format!("{}/copy:v1", hostile.addr()),
+        ])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let mut chunks: Vec<(String, usize)> = hostile
+        .log()
+        .iter()
+        .filter(|r| is_patch(r))
+        .map(|r| {
+            (
+                r.header("content-range").unwrap_or("").to_string(),
+                r.body_len,
+            )
+        })
+        .collect();
+    chunks.sort();
+    // The empty config (2 bytes) and the file, 300,000 bytes in 64 KiB chunks.
+    let expected = [
+        ("0-1", 2),
+        ("0-65535", 65536),
+        ("131072-196607", 65536),
+        ("196608-262143", 65536),
+        ("262144-299999", 37856),
+        ("65536-131071", 65536),
+    ]
+    .map(|(r, n)| (r.to_string(), n));
+    assert_eq!(chunks, expected);
+    assert_eq!(
+        target.resolve("copy", "v1").as_deref(),
+        Some(digest.as_str())
+    );
+    let pulled = workdir();
+    assert_success(&pull(&target.reference("copy:v1"), pulled.path(), &[]));
+    assert_eq!(std::fs::read(pulled.path().join("file.txt")).unwrap(), data);
+}
+
+#[test]
+fn a05_a_download_from_redirected_storage_resumes_there_with_a_range() {
+    let registry = Registry::start();
+    let data = pattern(120_000);
+    seed(&registry, &data);
+    let digest = sha256_digest(&data);
+    let full = data.clone();
+    let storage = Hostile::start(None, move |req| {
+        let Some(range) = req.header("range") else {
+            return Action::Truncated {
+                status: 200,
+                headers: vec![],
+                content_length: 120_000,
+                body: full[..50_000].to_vec(),
+            };
+        };
+        let from: usize = range
+            .trim_start_matches("bytes=")
+            .trim_end_matches('-')
+            .parse()
+            .unwrap();
+        let content_range = format!("bytes {from}-119999/120000");
+        Action::Reply(FakeResponse::new(
+            206,
+            &[("Content-Range", content_range.as_str())],
+            full[from..].to_vec(),
+        ))
+    });
+    let location = format!("http://{}/storage/blob?sig=secret", storage.addr());
+    let d = digest.clone();
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_get(req) && req.path().ends_with(&d) {
+            Action::Reply(FakeResponse::new(
+                307,
+                &[("Location", location.as_str())],
+                "",
+            ))
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    assert_success(&pull(
+        &format!("{}/repo:v1", hostile.addr()),
+        work.path(),
+        &[],
+    ));
+    assert_eq!(std::fs::read(work.path().join("file.txt")).unwrap(), data);
+    let asked: Vec<Option<String>> = storage
+        .log()
+        .iter()
+        .map(|r| r.header("range").map(str::to_string))
+        .collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert_eq!(asked[0], None);
+    assert!(asked[1].as_deref().is_some_and(|r| r.starts_with("bytes=")));
 }

@@ -40,6 +40,11 @@ pub struct CpArgs {
     #[arg(long, default_value_t = 3)]
     concurrency: usize,
 
+    /// Upload blobs in chunks of this size (PATCH requests), e.g. `5M`; by default a blob is
+    /// sent in one request, and in 1 MiB chunks once the registry refuses that with 413
+    #[arg(long, value_name = "SIZE", value_parser = crate::cli::shared::parse_chunk_size)]
+    chunk_size: Option<u64>,
+
     /// Customized DNS for both registries, formatted in `host:port:address[:address_port]`
     /// (the --from-resolve and --to-resolve entries are applied after these)
     #[arg(long, value_name = "RESOLVE")]
@@ -87,6 +92,9 @@ pub async fn run(args: CpArgs) -> Result<()> {
         ));
     };
     let (dst, extra_tags) = to.open_with_tags(&args.destination)?;
+    if let Some(size) = args.chunk_size {
+        dst.target.set_upload_chunk_size(size);
+    }
     for (spec, target) in [
         (&args.from_distribution_spec, &*src.target),
         (

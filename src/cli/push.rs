@@ -70,6 +70,11 @@ pub struct PushArgs {
     /// Concurrency level
     #[arg(long, default_value_t = 5)]
     concurrency: usize,
+
+    /// Upload blobs in chunks of this size (PATCH requests), e.g. `5M`; by default a blob is
+    /// sent in one request, and in 1 MiB chunks once the registry refuses that with 413
+    #[arg(long, value_name = "SIZE", value_parser = crate::cli::shared::parse_chunk_size)]
+    chunk_size: Option<u64>,
 }
 
 impl PushArgs {
@@ -147,6 +152,9 @@ pub async fn run(args: PushArgs) -> Result<()> {
         files.clone() as Arc<dyn ReadOnlyTarget>,
     ]);
     let repo = &*dest.target;
+    if let Some(size) = args.chunk_size {
+        repo.set_upload_chunk_size(size);
+    }
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),

@@ -189,9 +189,41 @@ pub async fn push_tags(
         .await
 }
 
+/// Parses `--chunk-size`: bytes, or a number with a binary unit (`512K`, `5M`, `1G`, also
+/// `KiB`/`MiB`/`GiB`, and `KB`/`MB`/`GB` meaning the same), more than 0.
+pub fn parse_chunk_size(raw: &str) -> std::result::Result<u64, String> {
+    let t = raw.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(format!("invalid size {raw:?}: use bytes or K, M, G")),
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("invalid size {raw:?}: expected a number of bytes above 0"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::indent_json;
+    use super::{indent_json, parse_chunk_size};
+
+    #[test]
+    fn chunk_sizes_take_binary_units() {
+        assert_eq!(parse_chunk_size("100000"), Ok(100_000));
+        assert_eq!(parse_chunk_size("512K"), Ok(512 * 1024));
+        assert_eq!(parse_chunk_size("5MiB"), Ok(5 * 1024 * 1024));
+        assert_eq!(parse_chunk_size("1g"), Ok(1 << 30));
+        assert!(parse_chunk_size("0").is_err());
+        assert!(parse_chunk_size("5 parsecs").is_err());
+        assert!(parse_chunk_size("").is_err());
+    }
 
     #[test]
     fn indents_like_go_and_keeps_key_order() {

@@ -125,6 +125,10 @@ pub trait Target: ReadOnlyTarget {
     fn verifies_uploads(&self) -> bool {
         false
     }
+
+    /// `--chunk-size`: upload blobs in chunks of at most `bytes` (a registry's chunked upload).
+    /// Stores without chunked uploads ignore it.
+    fn set_upload_chunk_size(&self, _bytes: u64) {}
 }
 
 /// The outcome of [`Target::mount`].

@@ -289,12 +289,12 @@ const UPLOAD_ATTEMPTS: u32 = 3;
 
 /// Whether a failed upload is worth restarting from the source: the connection broke or timed
 /// out, or the registry answered 408, 429 or a 5xx but 501/505 (the statuses a request is retried
-/// on). A refused digest, a missing permission or a TLS failure would fail again.
+/// on), or 413 (a registry switches to chunked uploads after it). A refused digest, a missing permission or a TLS failure would fail again.
 fn upload_restartable(e: &Error) -> bool {
     match e {
         Error::Transport(t) => t.kind != TransportKind::Tls,
         Error::Response(r) => {
-            matches!(r.status, 408 | 429)
+            matches!(r.status, 408 | 413 | 429)
                 || ((500..600).contains(&r.status) && !matches!(r.status, 501 | 505))
         }
         _ => false,

@@ -11,7 +11,7 @@ pub mod referrers;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::{Method, Response, StatusCode};
 use url::Url;
 
@@ -39,7 +39,14 @@ pub struct Repository {
     repository: String,
     /// Whether the registry has the Referrers API (see `referrers.rs`), shared by clones.
     referrers: std::sync::Arc<crate::referrers::Capability>,
+    /// Blob uploads are chunked in pieces of this many bytes; 0 for monolithic uploads. Set by
+    /// `--chunk-size`, or to [`FALLBACK_CHUNK`] once a monolithic `PUT` was refused with 413.
+    chunk_size: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// The chunk size of uploads that switched to chunks after a `413 Payload Too Large`: below the
+/// body limits proxies commonly set (nginx's default is 1 MiB).
+pub const FALLBACK_CHUNK: u64 = 1024 * 1024;
 
 /// Whether to speak plain HTTP to `reference`'s registry: an explicit `--plain-http[=bool]` wins;
 /// otherwise loopback registries (localhost, 127.0.0.0/8, ::1) get HTTP and all others HTTPS.
@@ -78,6 +85,7 @@ impl Repository {
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
             referrers: Default::default(),
+            chunk_size: Default::default(),
         })
     }
 
@@ -145,34 +153,22 @@ impl Repository {
 
     /// Monolithic upload: a bodiless `POST /blobs/uploads/`, then one streamed
     /// `PUT <Location>?digest=` (distribution-spec "pushing a blob monolithically", POST then PUT).
+    /// When a monolithic `PUT` is refused with 413 (a proxy's body limit), later uploads to this
+    /// repository are chunked and the error is returned: the copy restarts the upload from the
+    /// source.
     async fn upload_blob(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
         self.expect_push();
+        let chunk = self.chunk_size.load(std::sync::atomic::Ordering::Relaxed);
+        if chunk > 0 {
+            return self.upload_chunked(desc, content, chunk).await;
+        }
         let start = self.url("blobs/uploads/")?;
         let req = self
             .client
             .request(Method::POST, start.as_str())
             .header(CONTENT_LENGTH, "0");
         let resp = self.client.send(req, &[StatusCode::ACCEPTED]).await?;
-        let location = resp
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                Error::Protocol(format!(
-                    "POST {start}: the registry sent no upload Location"
-                ))
-            })?;
-        let mut put_url = start
-            .join(location)
-            .map_err(|e| Error::Protocol(format!("invalid upload Location {location:?}: {e}")))?;
-        // The upload URL must stay on the registry's own origin: the bytes (and, later,
-        // credentials) go only where the user pointed us.
-        if put_url.origin() != self.base.origin() {
-            return Err(Error::Protocol(format!(
-                "the registry sent an upload Location on another origin ({}); refusing to upload there",
-                put_url.origin().ascii_serialization()
-            )));
-        }
+        let mut put_url = self.upload_location(&resp, &start)?;
         put_url
             .query_pairs_mut()
             .append_pair("digest", &desc.digest.to_string());
@@ -183,8 +179,151 @@ impl Repository {
             .header(CONTENT_TYPE, "application/octet-stream")
             .header(CONTENT_LENGTH, desc.size.to_string())
             .body(reqwest::Body::wrap_stream(stream));
+        let resp = match self.client.send(req, &[StatusCode::CREATED]).await {
+            Err(Error::Response(r)) if r.status == 413 => {
+                tracing::debug!("monolithic upload refused with 413; switching to chunks");
+                let _ = self.chunk_size.compare_exchange(
+                    0,
+                    FALLBACK_CHUNK,
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                return Err(Error::Response(r));
+            }
+            other => other?,
+        };
+        check_digest_header(&resp, &desc.digest)
+    }
+
+    /// The upload URL of a `POST`/`PATCH` answer's `Location`, resolved against `base`; it must
+    /// stay on the registry's own origin: the bytes (and, later, credentials) go only where the
+    /// user pointed us.
+    fn upload_location(&self, resp: &Response, base: &Url) -> Result<Url> {
+        let location = header_str(resp, "Location").ok_or_else(|| {
+            Error::Protocol(format!("{base}: the registry sent no upload Location"))
+        })?;
+        let url = base
+            .join(location)
+            .map_err(|e| Error::Protocol(format!("invalid upload Location {location:?}: {e}")))?;
+        if url.origin() != self.base.origin() {
+            return Err(Error::Protocol(format!(
+                "the registry sent an upload Location on another origin ({}); refusing to upload there",
+                url.origin().ascii_serialization()
+            )));
+        }
+        Ok(url)
+    }
+
+    /// Chunked upload (distribution-spec "pushing a blob in chunks"): a bodiless `POST`, one
+    /// `PATCH` per chunk of at most `chunk` bytes with `Content-Range: <first>-<last>`, then a
+    /// bodiless `PUT <Location>?digest=`. Only one chunk is held in memory. A `416` (the
+    /// registry has other bytes than we think) is answered by asking the upload's status
+    /// (`GET <Location>`: `204` with `Range: 0-<last>`) and resending from `last + 1` when that
+    /// falls within the chunk in hand.
+    async fn upload_chunked(
+        &self,
+        desc: &Descriptor,
+        mut content: BlobReader,
+        chunk: u64,
+    ) -> Result<()> {
+        use tokio::io::AsyncReadExt;
+        let start = self.url("blobs/uploads/")?;
+        let req = self
+            .client
+            .request(Method::POST, start.as_str())
+            .header(CONTENT_LENGTH, "0");
+        let resp = self.client.send(req, &[StatusCode::ACCEPTED]).await?;
+        let mut location = self.upload_location(&resp, &start)?;
+        let chunk = usize::try_from(chunk).unwrap_or(usize::MAX).max(1);
+        let mut buf = Vec::with_capacity(chunk.min(64 * 1024 * 1024));
+        let mut offset: u64 = 0;
+        loop {
+            buf.clear();
+            (&mut content)
+                .take(chunk as u64)
+                .read_to_end(&mut buf)
+                .await
+                .map_err(|e| crate::copy::read_error(desc, e))?;
+            if buf.is_empty() {
+                break;
+            }
+            // Bytes of `buf` the registry has.
+            let mut sent = 0usize;
+            let mut refusals = 0;
+            while sent < buf.len() {
+                let first = offset + sent as u64;
+                let last = offset + buf.len() as u64 - 1;
+                let body = bytes::Bytes::copy_from_slice(&buf[sent..]);
+                let req = self
+                    .client
+                    .request(Method::PATCH, location.as_str())
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header("Content-Range", format!("{first}-{last}"))
+                    .header(CONTENT_LENGTH, body.len().to_string())
+                    .body(body);
+                match self.client.send(req, &[StatusCode::ACCEPTED]).await {
+                    Ok(resp) => {
+                        location = self.upload_location(&resp, &location)?;
+                        sent = buf.len();
+                    }
+                    Err(Error::Response(r)) if r.status == 416 && refusals < 3 => {
+                        refusals += 1;
+                        let (next, status_location) = self.upload_status(&location).await?;
+                        location = status_location;
+                        if next < offset || next > offset + buf.len() as u64 {
+                            return Err(Error::Protocol(format!(
+                                "the registry has {next} bytes of the upload of {}, outside the chunk in hand ({offset}-{last}); cannot resume",
+                                desc.digest
+                            )));
+                        }
+                        sent = (next - offset) as usize;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            offset += buf.len() as u64;
+        }
+        location
+            .query_pairs_mut()
+            .append_pair("digest", &desc.digest.to_string());
+        let req = self
+            .client
+            .request(Method::PUT, location.as_str())
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, "0");
         let resp = self.client.send(req, &[StatusCode::CREATED]).await?;
         check_digest_header(&resp, &desc.digest)
+    }
+
+    /// `GET <upload URL>`: how many bytes the registry holds (`204` with `Range: 0-<last>`), and
+    /// the URL to continue at.
+    async fn upload_status(&self, location: &Url) -> Result<(u64, Url)> {
+        let req = self.client.request(Method::GET, location.as_str());
+        let resp = self
+            .client
+            .send(req, &[StatusCode::NO_CONTENT, StatusCode::OK])
+            .await?;
+        let next = match header_str(&resp, "Range") {
+            Some(range) => {
+                let last = range
+                    .trim()
+                    .trim_start_matches("bytes=")
+                    .split_once('-')
+                    .and_then(|(_, last)| last.parse::<u64>().ok())
+                    .ok_or_else(|| {
+                        Error::Protocol(format!(
+                            "upload status: invalid Range {range:?} from the registry"
+                        ))
+                    })?;
+                last + 1
+            }
+            None => 0,
+        };
+        let url = match header_str(&resp, "Location") {
+            Some(_) => self.upload_location(&resp, location)?,
+            None => location.clone(),
+        };
+        Ok((next, url))
     }
 
     /// Maps a 404 on a manifest to [`Error::NotFound`], keeping other errors.
@@ -661,6 +800,11 @@ impl Target for Repository {
     /// unless it matches the `?digest=` of the closing `PUT`.
     fn verifies_uploads(&self) -> bool {
         true
+    }
+
+    fn set_upload_chunk_size(&self, bytes: u64) {
+        self.chunk_size
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {

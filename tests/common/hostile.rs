@@ -413,7 +413,7 @@ fn forward(backend: &str, me: &str, req: &Req, body: &[u8]) -> std::io::Result<F
     let mut builder = ureq::http::Request::builder()
         .method(req.method.as_str())
         .uri(&url);
-    for name in ["content-type", "accept", "range"] {
+    for name in ["content-type", "accept", "range", "content-range"] {
         if let Some(v) = req.header(name) {
             builder = builder.header(name, v);
         }
