@@ -175,11 +175,6 @@ impl Error {
             _ => None,
         }
     }
-
-    /// True when the registry answered (so the message comes from the registry).
-    pub fn is_registry_response(&self) -> bool {
-        matches!(self, Error::Response(_))
-    }
 }
 
 /// The OS's words for an I/O error, without Rust's "(os error N)" suffix.

@@ -4,14 +4,10 @@
 //! when the manifest is pushed.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
-use oras_rs::content::ReadOnlyTarget;
-use oras_rs::content::memory::MemoryStore;
-use oras_rs::content::union::Union;
 use oras_rs::copy::platform::resolve_platform;
 use oras_rs::copy::{CopyOptions, copy_root};
 use oras_rs::oci::{self, ImageSpec, PackOptions};
@@ -157,15 +153,7 @@ pub async fn run(args: AttachArgs) -> Result<()> {
         created,
     })?;
 
-    let memory = Arc::new(MemoryStore::new());
-    for (desc, bytes) in packed.generated_blobs() {
-        memory.insert(desc, bytes.to_vec());
-    }
-    memory.insert(&packed.descriptor, packed.bytes.clone());
-    let source = Union::new(vec![
-        memory.clone() as Arc<dyn ReadOnlyTarget>,
-        files.clone() as Arc<dyn ReadOnlyTarget>,
-    ]);
+    let source = pack::packed_source(&packed, files.clone());
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),

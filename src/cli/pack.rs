@@ -8,8 +8,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use oras_rs::Error;
+use oras_rs::content::ReadOnlyTarget;
 use oras_rs::content::dir::DirPackOptions;
 use oras_rs::content::file::{FileStore, WritePolicy, default_layer_media_type};
+use oras_rs::content::memory::MemoryStore;
+use oras_rs::content::union::Union;
 use oras_rs::oci::{self, Annotations, Descriptor, media_type};
 
 use crate::output::StatusPrinter;
@@ -129,6 +132,20 @@ pub fn source_files() -> Result<(time::OffsetDateTime, Arc<FileStore>)> {
     };
     let files = FileStore::new(".", WritePolicy::default()).with_pack_options(pack);
     Ok((created, Arc::new(files)))
+}
+
+/// What a push or attach copies from: the manifest and the blobs `pack_manifest` generated (the
+/// `{}` config and padding layer), held in memory, in front of the user's files.
+pub fn packed_source(packed: &oci::PackedManifest, files: Arc<FileStore>) -> Union {
+    let memory = MemoryStore::new();
+    for (desc, bytes) in packed.generated_blobs() {
+        memory.insert(desc, bytes.to_vec());
+    }
+    memory.insert(&packed.descriptor, packed.bytes.clone());
+    Union::new(vec![
+        Arc::new(memory) as Arc<dyn ReadOnlyTarget>,
+        files as Arc<dyn ReadOnlyTarget>,
+    ])
 }
 
 /// Hashes the `--config <path>[:<type>]` file into `files`; its descriptor carries the `$config`

@@ -146,23 +146,8 @@ pub async fn run(args: PullArgs) -> Result<()> {
             unpack_limit: unpack_limit_from_env()?,
         },
     );
-    // Refuse a title leading outside the output directory before writing anything.
-    let successors = oci::successors(&root.media_type, &bytes)?;
-    store.check_titles(&successors)?;
-    // Two different blobs under one name would overwrite each other (oras-go ErrDuplicateName).
-    let mut titles = std::collections::HashMap::new();
-    for desc in &successors {
-        if let Some(title) = desc
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(oci::annotations::TITLE))
-            && titles
-                .insert(title.clone(), desc.digest.clone())
-                .is_some_and(|d| d != desc.digest)
-        {
-            bail!(oras_rs::Error::invalid(format!("{title}: duplicate name")));
-        }
-    }
+    // Refuse a title leading outside the output directory, or naming two blobs, before writing.
+    store.check_titles(&oci::successors(&root.media_type, &bytes)?)?;
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),

@@ -166,11 +166,21 @@ impl FileStore {
         self.written.lock().expect("file store lock").clone()
     }
 
-    /// Checks, before anything is written, that every titled descriptor maps to an allowed path.
-    pub fn check_titles<'a>(&self, descs: impl IntoIterator<Item = &'a Descriptor>) -> Result<()> {
+    /// Checks, before anything is written, that every titled descriptor maps to an allowed path,
+    /// and that no title names two different blobs (they would overwrite each other; oras-go's
+    /// `ErrDuplicateName`).
+    pub fn check_titles(&self, descs: &[Descriptor]) -> Result<()> {
+        for title in descs.iter().filter_map(Descriptor::title) {
+            self.target_path(title)?;
+        }
+        let mut seen = HashMap::new();
         for desc in descs {
-            if let Some(title) = desc.title() {
-                self.target_path(title)?;
+            if let Some(title) = desc.title()
+                && seen
+                    .insert(title, &desc.digest)
+                    .is_some_and(|d| *d != desc.digest)
+            {
+                return Err(Error::invalid(format!("{title}: duplicate name")));
             }
         }
         Ok(())

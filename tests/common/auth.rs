@@ -24,7 +24,7 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 use super::{
-    REGISTRY_SEQ, Registry, RegistryOptions, TEST_CA_PEM, TEST_SERVER_CERT_PEM,
+    REGISTRY_SEQ, Registry, RegistryOptions, ServerThread, TEST_CA_PEM, TEST_SERVER_CERT_PEM,
     TEST_SERVER_KEY_PEM, free_port, http_agent, raw_http_status, registry_bin, write_config,
 };
 
@@ -162,40 +162,24 @@ pub struct TokenIssue {
 /// The token server for Distribution's `auth: token:` (plain HTTP on loopback).
 pub struct TokenServer {
     port: u16,
-    stop: Arc<AtomicBool>,
     issued: Arc<Mutex<Vec<TokenIssue>>>,
-    thread: Option<JoinHandle<()>>,
+    _server: ServerThread,
 }
 
 impl TokenServer {
     /// Starts the server.
     pub fn start(options: TokenServerOptions) -> TokenServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind token server");
-        let port = listener.local_addr().unwrap().port();
-        let stop = Arc::new(AtomicBool::new(false));
         let issued = Arc::new(Mutex::new(Vec::new()));
-        let thread = {
-            let stop = stop.clone();
+        let server = {
             let issued = issued.clone();
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let issued = issued.clone();
-                    let options = options.clone();
-                    std::thread::spawn(move || {
-                        let _ = serve_token(stream, &options, &issued);
-                    });
-                }
+            ServerThread::spawn("127.0.0.1", "token server", move |stream| {
+                let _ = serve_token(stream, &options, &issued);
             })
         };
         TokenServer {
-            port,
-            stop,
+            port: server.port(),
             issued,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -226,16 +210,6 @@ impl TokenServer {
     /// A shared view of the issued tokens, for a proxy hook.
     pub fn issued_handle(&self) -> Arc<Mutex<Vec<TokenIssue>>> {
         self.issued.clone()
-    }
-}
-
-impl Drop for TokenServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -577,41 +551,25 @@ type ProxyHook = dyn Fn(&SeenRequest) -> Duration + Send + Sync + 'static;
 /// reached on `127.0.0.1` (the proxy is the one that resolves names).
 pub struct ForwardProxy {
     port: u16,
-    stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<SeenRequest>>>,
-    thread: Option<JoinHandle<()>>,
+    _server: ServerThread,
 }
 
 impl ForwardProxy {
     /// Starts the proxy.
     pub fn start(hook: impl Fn(&SeenRequest) -> Duration + Send + Sync + 'static) -> ForwardProxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
-        let port = listener.local_addr().unwrap().port();
-        let stop = Arc::new(AtomicBool::new(false));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let hook: Arc<ProxyHook> = Arc::new(hook);
-        let thread = {
-            let stop = stop.clone();
+        let server = {
             let seen = seen.clone();
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let seen = seen.clone();
-                    let hook = hook.clone();
-                    std::thread::spawn(move || {
-                        let _ = forward(stream, &*hook, &seen);
-                    });
-                }
+            ServerThread::spawn("127.0.0.1", "proxy", move |stream| {
+                let _ = forward(stream, &*hook, &seen);
             })
         };
         ForwardProxy {
-            port,
-            stop,
+            port: server.port(),
             seen,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -623,16 +581,6 @@ impl ForwardProxy {
     /// Every request seen so far.
     pub fn seen(&self) -> Vec<SeenRequest> {
         self.seen.lock().unwrap().clone()
-    }
-}
-
-impl Drop for ForwardProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -727,11 +675,9 @@ type HostileHandler =
 /// headers, so a test can check that no credential reached it. `handler(request, own_port)`
 /// answers.
 pub struct HostileServer {
-    ip: String,
     port: u16,
-    stop: Arc<AtomicBool>,
     seen: Arc<Mutex<Vec<SeenRequest>>>,
-    thread: Option<JoinHandle<()>>,
+    _server: ServerThread,
 }
 
 impl HostileServer {
@@ -743,55 +689,41 @@ impl HostileServer {
         + Sync
         + 'static,
     ) -> HostileServer {
-        let listener = TcpListener::bind((ip, 0)).expect("bind hostile server");
-        let port = listener.local_addr().unwrap().port();
-        let stop = Arc::new(AtomicBool::new(false));
         let seen = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<HostileHandler> = Arc::new(handler);
-        let thread = {
-            let stop = stop.clone();
+        let server = {
             let seen = seen.clone();
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let seen = seen.clone();
-                    let handler = handler.clone();
-                    std::thread::spawn(move || {
-                        let _ = (|| -> std::io::Result<()> {
-                            stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-                            let mut reader = BufReader::new(stream.try_clone()?);
-                            let Some(req) = read_request(&mut reader)? else {
-                                return Ok(());
-                            };
-                            seen.lock().unwrap().push(req.clone());
-                            let (status, headers, body) = handler(&req, port);
-                            let headers: Vec<(&str, String)> = headers
-                                .iter()
-                                .map(|(k, v)| (k.as_str(), v.clone()))
-                                .collect();
-                            let mut stream = stream;
-                            let body = if req.method == "HEAD" {
-                                Vec::new()
-                            } else {
-                                body
-                            };
-                            write_response(&mut stream, status, &headers, &body)?;
-                            let _ = stream.shutdown(Shutdown::Both);
-                            Ok(())
-                        })();
-                    });
-                }
+            ServerThread::spawn(ip, "hostile server", move |stream| {
+                // The handler is told the server's own port (the stream's local end).
+                let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+                let _ = (|| -> std::io::Result<()> {
+                    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+                    let mut reader = BufReader::new(stream.try_clone()?);
+                    let Some(req) = read_request(&mut reader)? else {
+                        return Ok(());
+                    };
+                    seen.lock().unwrap().push(req.clone());
+                    let (status, headers, body) = handler(&req, port);
+                    let headers: Vec<(&str, String)> = headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.clone()))
+                        .collect();
+                    let mut stream = stream;
+                    let body = if req.method == "HEAD" {
+                        Vec::new()
+                    } else {
+                        body
+                    };
+                    write_response(&mut stream, status, &headers, &body)?;
+                    let _ = stream.shutdown(Shutdown::Both);
+                    Ok(())
+                })();
             })
         };
         HostileServer {
-            ip: ip.to_string(),
-            port,
-            stop,
+            port: server.port(),
             seen,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -803,16 +735,6 @@ impl HostileServer {
     /// Every request seen so far.
     pub fn seen(&self) -> Vec<SeenRequest> {
         self.seen.lock().unwrap().clone()
-    }
-}
-
-impl Drop for HostileServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect((self.ip.as_str(), self.port));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -722,9 +722,8 @@ type FakeHandler = dyn Fn(&str, &str) -> FakeResponse + Send + Sync + 'static;
 /// connection (`Connection: close`). Stopped on drop.
 pub struct FakeRegistry {
     port: u16,
-    stop: Arc<AtomicBool>,
     requests: Arc<Mutex<Vec<(String, String)>>>,
-    thread: Option<JoinHandle<()>>,
+    _server: ServerThread,
 }
 
 impl FakeRegistry {
@@ -732,33 +731,18 @@ impl FakeRegistry {
     pub fn start(
         handler: impl Fn(&str, &str) -> FakeResponse + Send + Sync + 'static,
     ) -> FakeRegistry {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake registry");
-        let port = listener.local_addr().unwrap().port();
-        let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<FakeHandler> = Arc::new(handler);
-        let thread = {
-            let stop = stop.clone();
+        let server = {
             let requests = requests.clone();
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let handler = handler.clone();
-                    let requests = requests.clone();
-                    std::thread::spawn(move || {
-                        let _ = serve_one(stream, &*handler, &requests);
-                    });
-                }
+            ServerThread::spawn("127.0.0.1", "fake registry", move |stream| {
+                let _ = serve_one(stream, &*handler, &requests);
             })
         };
         FakeRegistry {
-            port,
-            stop,
+            port: server.port(),
             requests,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -773,10 +757,58 @@ impl FakeRegistry {
     }
 }
 
-impl Drop for FakeRegistry {
+/// A loopback accept loop on a thread of its own, each connection served on its own thread;
+/// stopped and joined on drop. Every scripted test server is this plus its request handling.
+pub struct ServerThread {
+    ip: String,
+    port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerThread {
+    /// Binds `ip:0` and serves every connection with `serve`.
+    pub fn spawn(
+        ip: &str,
+        what: &str,
+        serve: impl Fn(TcpStream) + Send + Sync + 'static,
+    ) -> ServerThread {
+        let listener = TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("bind {what}: {e}"));
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let serve = Arc::new(serve);
+        let thread = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let serve = serve.clone();
+                    std::thread::spawn(move || serve(stream));
+                }
+            })
+        };
+        ServerThread {
+            ip: ip.to_string(),
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for ServerThread {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect((self.ip.as_str(), self.port));
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
