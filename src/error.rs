@@ -72,6 +72,27 @@ pub enum Error {
         /// The existing file.
         path: PathBuf,
     },
+    /// Two titles would be one file: the destination filesystem does not tell them apart
+    /// (it ignores case).
+    #[error("{first:?} and {second:?} would be the same file in {}: its filesystem ignores the difference between the names", dir.display())]
+    FileNameClash {
+        /// The title met first.
+        first: String,
+        /// The title that would overwrite it.
+        second: String,
+        /// The output directory.
+        dir: PathBuf,
+    },
+    /// The destination filesystem refuses a title as a file name.
+    #[error("{title:?} cannot be a file name in {}: the filesystem refuses it ({})", dir.display(), describe_io(err))]
+    UnsupportedFileName {
+        /// The title.
+        title: String,
+        /// The output directory.
+        dir: PathBuf,
+        /// What the filesystem said.
+        err: std::io::Error,
+    },
     /// A directory layer holds an entry that would escape or subvert the extraction.
     #[error("{title}: refusing archive entry {entry:?}: {reason}")]
     UnsafeArchiveEntry {
@@ -164,6 +185,14 @@ impl Error {
             Error::OverwriteDisallowed { .. } => {
                 Some("Remove the file or pull without --keep-old-files to overwrite it.".into())
             }
+            Error::FileNameClash { .. } => Some(
+                "Pull into a directory on a case-sensitive filesystem with -o, or pull the files separately with --media-type if their types differ."
+                    .into(),
+            ),
+            Error::UnsupportedFileName { .. } => Some(
+                "Windows-style filesystems (FAT, exFAT, NTFS) refuse <>:\"\\|?* in names and some also names like CON or NUL: pull into a directory on another filesystem with -o."
+                    .into(),
+            ),
             Error::Io { err, .. } if err.raw_os_error() == Some(28) => {
                 Some("The disk is full: free some space and try again.".into())
             }
@@ -178,7 +207,7 @@ impl Error {
 }
 
 /// The OS's words for an I/O error, without Rust's "(os error N)" suffix.
-fn describe_io(err: &std::io::Error) -> String {
+pub(crate) fn describe_io(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error ") {
         Some(i) => text[..i].to_string(),

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
 use oras_rs::content::file::{FileStore, WritePolicy};
-use oras_rs::copy::{CopyOptions, PullFilter, copy_root, pull_filter};
+use oras_rs::copy::{CopyOptions, Decision, PullFilter, copy_root, pull_filter};
 use oras_rs::oci;
 
 use super::options::{CommonArgs, FormatArgs, OutputFormat, PlatformArgs, TargetArgs};
@@ -146,17 +146,27 @@ pub async fn run(args: PullArgs) -> Result<()> {
             unpack_limit: unpack_limit_from_env()?,
         },
     );
-    // Refuse a title leading outside the output directory, or naming two blobs, before writing.
-    store.check_titles(&oci::successors(&root.media_type, &bytes)?)?;
+    let filter = pull_filter(PullFilter {
+        config,
+        config_title,
+        config_type,
+        media_types,
+    });
+    // Before writing anything, refuse a title leading outside the output directory, naming two
+    // blobs, or that the output directory's filesystem would merge with another or refuse. Only
+    // what this pull writes counts: `-t` is how to pull such files one at a time.
+    let to_write: Vec<oci::Descriptor> = oci::successors(&root.media_type, &bytes)?
+        .iter()
+        .filter_map(|d| match filter(d) {
+            Decision::Copy(d) => Some(*d),
+            _ => None,
+        })
+        .collect();
+    store.check_titles(&to_write)?;
     let opts = CopyOptions {
         concurrency: args.concurrency,
         observer: status.clone(),
-        filter: Some(pull_filter(PullFilter {
-            config,
-            config_title,
-            config_type,
-            media_types,
-        })),
+        filter: Some(filter),
         include_subject: args.include_subject,
         mount_from: None,
     };

@@ -19,6 +19,7 @@
 //! stripped; modes are masked by the umask unless permissions are preserved. Decompressed bytes
 //! and entries are capped.
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -543,6 +544,9 @@ struct Extractor<'a> {
     dirs: Vec<DirAttrs>,
     symlinks: Vec<PathBuf>,
     entries: u64,
+    /// Every path this extraction made, by its name in the archive: a path that exists
+    /// without being in here was made under another name the filesystem confuses with it.
+    created: HashSet<PathBuf>,
 }
 
 impl<'a> Extractor<'a> {
@@ -560,6 +564,7 @@ impl<'a> Extractor<'a> {
             dirs: Vec::new(),
             symlinks: Vec::new(),
             entries: 0,
+            created: HashSet::new(),
         })
     }
 
@@ -569,6 +574,25 @@ impl<'a> Extractor<'a> {
             entry: entry.display().to_string(),
             reason: reason.into(),
         }
+    }
+
+    /// The error for a failed creation of `path` (entry `rel`): a name some filesystems refuse
+    /// (`a:b` on exFAT, `CON` on NTFS with `windows_names`) says so instead of the filesystem's
+    /// own, often baffling, errno.
+    fn create_error(&self, name: &Path, rel: &Path, path: &Path, e: io::Error) -> Error {
+        let doubtful = rel
+            .file_name()
+            .is_some_and(|n| n.to_str().is_none_or(super::names::may_be_refused));
+        if doubtful && e.kind() != io::ErrorKind::AlreadyExists {
+            return self.refuse(
+                name,
+                format!(
+                    "this filesystem cannot store the name ({})",
+                    crate::error::describe_io(&e)
+                ),
+            );
+        }
+        Error::io(path, e)
     }
 
     fn limit_error(&self) -> Error {
@@ -671,12 +695,13 @@ impl<'a> Extractor<'a> {
                 Ok(m) if m.is_dir() => {}
                 Ok(_) => return Err(self.refuse(name, "a parent is not a directory")),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
+                    let rel = dir.strip_prefix(self.root).unwrap_or(&dir).to_path_buf();
                     fs::DirBuilder::new()
                         .mode(0o700)
                         .create(&dir)
-                        .map_err(|e| Error::io(&dir, e))?;
+                        .map_err(|e| self.create_error(name, &rel, &dir, e))?;
+                    self.created.insert(rel.clone());
                     // A directory without its own entry gets the default mode.
-                    let rel = dir.strip_prefix(self.root).unwrap_or(&dir).to_path_buf();
                     let mode = if self.opts.preserve_permissions {
                         0o755
                     } else {
@@ -732,10 +757,20 @@ impl<'a> Extractor<'a> {
                 });
                 return Ok(());
             }
-            Ok(_) => return Err(self.refuse(&name, "duplicate entry")),
+            Ok(_) if self.created.contains(&rel) => {
+                return Err(self.refuse(&name, "duplicate entry"));
+            }
+            Ok(_) => {
+                return Err(self.refuse(
+                    &name,
+                    "this filesystem takes it for an earlier entry whose name differs only by case",
+                ));
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io(&path, e)),
         }
+        // Recorded up front: a failed creation ends the extraction anyway.
+        self.created.insert(rel.clone());
         match kind {
             EntryType::Regular | EntryType::Continuous => {
                 let size = entry.header().size().map_err(|e| self.archive_error(e))?;
@@ -753,7 +788,7 @@ impl<'a> Extractor<'a> {
                     .create_new(true)
                     .mode(create_mode)
                     .open(&path)
-                    .map_err(|e| Error::io(&path, e))?;
+                    .map_err(|e| self.create_error(&name, &rel, &path, e))?;
                 io::copy(entry, &mut file).map_err(|e| {
                     if e.raw_os_error().is_some() {
                         Error::io(&path, e)
@@ -771,7 +806,7 @@ impl<'a> Extractor<'a> {
                 fs::DirBuilder::new()
                     .mode(0o700)
                     .create(&path)
-                    .map_err(|e| Error::io(&path, e))?;
+                    .map_err(|e| self.create_error(&name, &rel, &path, e))?;
                 self.dirs.push(DirAttrs {
                     rel,
                     mode,
@@ -793,7 +828,8 @@ impl<'a> Extractor<'a> {
                         ),
                     ));
                 }
-                std::os::unix::fs::symlink(&target, &path).map_err(|e| Error::io(&path, e))?;
+                std::os::unix::fs::symlink(&target, &path)
+                    .map_err(|e| self.create_error(&name, &rel, &path, e))?;
                 self.symlinks.push(rel);
             }
             EntryType::Link => {
@@ -824,7 +860,8 @@ impl<'a> Extractor<'a> {
                     }
                 }
                 // Both paths absolute: link(2) never resolves anything against the CWD.
-                fs::hard_link(&source, &path).map_err(|e| Error::io(&path, e))?;
+                fs::hard_link(&source, &path)
+                    .map_err(|e| self.create_error(&name, &rel, &path, e))?;
             }
             EntryType::Char | EntryType::Block => {
                 return Err(self.refuse(&name, "device files are not extracted"));

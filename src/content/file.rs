@@ -168,7 +168,8 @@ impl FileStore {
 
     /// Checks, before anything is written, that every titled descriptor maps to an allowed path,
     /// and that no title names two different blobs (they would overwrite each other; oras-go's
-    /// `ErrDuplicateName`).
+    /// `ErrDuplicateName`), nor two names the output directory's filesystem cannot tell apart
+    /// or cannot store (see [`super::names`]).
     pub fn check_titles(&self, descs: &[Descriptor]) -> Result<()> {
         for title in descs.iter().filter_map(Descriptor::title) {
             self.target_path(title)?;
@@ -183,7 +184,9 @@ impl FileStore {
                 return Err(Error::invalid(format!("{title}: duplicate name")));
             }
         }
-        Ok(())
+        // Names the destination filesystem would merge or refuse, tried there before any write.
+        let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
+        super::names::check_on_disk(&self.root, &titles)
     }
 
     /// The path a title maps to, refusing paths outside the root unless allowed.

@@ -7,6 +7,7 @@ pub mod dir;
 pub mod file;
 pub mod layout;
 pub mod memory;
+pub mod names;
 pub mod union;
 
 use std::pin::Pin;

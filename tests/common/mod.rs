@@ -14,6 +14,7 @@
 #![allow(dead_code)]
 
 pub mod ferro;
+pub mod fsimage;
 pub mod hostile;
 pub mod layout;
 
