@@ -243,3 +243,39 @@ fn d48_directory_layers_with_clashing_or_refused_entry_names_leave_nothing_on_ex
         "good\n"
     );
 }
+
+#[test]
+fn d48_titles_of_an_index_child_are_checked_too() {
+    // The titles live one level down, in a manifest the index points to: they are only seen
+    // while copying, and are tried on the disk before either is written.
+    let reg = Registry::start();
+    let src = workdir();
+    write_file(src.path(), "README", "upper case readme\n");
+    write_file(src.path(), "readme", "lower case readme\n");
+    ok(oras_in(src.path()).args([
+        "push",
+        &reg.reference("d48/index:child"),
+        "README",
+        "readme",
+    ]));
+    let index = reg.reference("d48/index:all");
+    ok(oras().args(["manifest", "index", "create", &index, "child"]));
+
+    let exfat = FsImage::exfat();
+    let out = exfat.path().join("out");
+    let stderr = fails(oras().args(["pull", &index, "-o"]).arg(&out));
+    assert!(
+        stderr.contains(r#""README" and "readme" would be the same file in "#),
+        "{stderr}"
+    );
+    let left: Vec<String> = exfat.entries().into_iter().filter(|e| e != "out").collect();
+    assert_eq!(left, Vec::<String>::new(), "neither file written");
+
+    let linux = workdir();
+    ok(oras().args(["pull", &index, "-o"]).arg(linux.path()));
+    assert_eq!(list_files(linux.path()), ["README", "readme"]);
+    assert_eq!(
+        fs::read_to_string(linux.path().join("readme")).unwrap(),
+        "lower case readme\n"
+    );
+}

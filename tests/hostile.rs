@@ -824,6 +824,47 @@ fn d47_two_layers_with_one_title_are_refused_on_pull() {
 }
 
 #[test]
+fn d47_one_title_in_two_children_of_an_index_is_refused_on_pull() {
+    // As oras-go's file store (ErrDuplicateName): the second child's `same.txt` would overwrite
+    // the first's. Real registry; the children are pushed by oras from two directories.
+    let registry = Registry::start();
+    for (tag, text) in [("one", "first\n"), ("two", "second\n")] {
+        let dir = workdir();
+        write_file(dir.path(), "same.txt", text);
+        let out = oras()
+            .current_dir(dir.path())
+            .args([
+                "push",
+                &registry.reference(&format!("repo:{tag}")),
+                "same.txt",
+            ])
+            .output()
+            .unwrap();
+        assert_success(&out);
+    }
+    let index = registry.reference("repo:both");
+    assert_success(
+        &oras()
+            .args(["manifest", "index", "create", &index, "one", "two"])
+            .output()
+            .unwrap(),
+    );
+    let work = workdir();
+    let err = assert_clean_failure(&pull(&index, work.path(), &[]));
+    assert!(err.contains(": same.txt: duplicate name\n"), "{err}");
+    assert!(
+        err.contains("pull one of them by digest or with --platform"),
+        "{err}"
+    );
+    let files = list_files(work.path());
+    assert!(files.len() <= 1, "{files:?}");
+    for file in &files {
+        let text = std::fs::read_to_string(work.path().join(file)).unwrap();
+        assert!(text == "first\n" || text == "second\n", "{text:?}");
+    }
+}
+
+#[test]
 fn d50_a_fifo_is_refused_before_any_request() {
     let hostile = Hostile::start(None, |_| Action::Reply(FakeResponse::new(500, &[], "")));
     let work = workdir();

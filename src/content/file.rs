@@ -14,6 +14,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::dir::{self, DirPackOptions, UnpackOptions};
 use super::memory::MemoryStore;
+use super::names;
 use super::{BlobReader, ReadOnlyTarget, Target};
 use crate::digest::{Algorithm, Digest, Digester};
 use crate::error::{Error, Result};
@@ -51,6 +52,8 @@ pub struct FileStore {
     sources: Mutex<HashMap<(Digest, String), PathBuf>>,
     /// Destination side: what this run wrote.
     written: Mutex<Vec<WrittenFile>>,
+    /// Destination side: titles taken so far, by [`names::fold_key`], with their digests.
+    claimed: Mutex<HashMap<String, Vec<(String, Digest)>>>,
     /// Untitled manifests met while walking a graph.
     memory: MemoryStore,
     /// How directories added as sources are packed.
@@ -70,6 +73,7 @@ impl FileStore {
             policy,
             sources: Mutex::new(HashMap::new()),
             written: Mutex::new(Vec::new()),
+            claimed: Mutex::new(HashMap::new()),
             memory: MemoryStore::new(),
             pack: DirPackOptions::default(),
             packed: Mutex::new(Vec::new()),
@@ -186,7 +190,44 @@ impl FileStore {
         }
         // Names the destination filesystem would merge or refuse, tried there before any write.
         let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
-        super::names::check_on_disk(&self.root, &titles)
+        names::check_on_disk(&self.root, &titles)?;
+        // Checked together: writing them later needs no further check among themselves.
+        let mut claimed = self.claimed.lock().expect("file store lock");
+        for desc in descs {
+            if let Some(title) = desc.title() {
+                let taken = claimed.entry(names::fold_key(title)).or_default();
+                if !taken.iter().any(|(t, _)| t == title) {
+                    taken.push((title.to_string(), desc.digest.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes `title` for the blob `digest` before it is written. Titles [`Self::check_titles`]
+    /// did not see (those of nested manifests, e.g. an index's children) get the same checks
+    /// here: a title already taken by another blob is a duplicate, and a title that differs only
+    /// by case from a taken one, or that some filesystem may refuse, is tried on the disk first.
+    fn claim(&self, title: &str, digest: &Digest) -> Result<()> {
+        let mut group = {
+            let mut claimed = self.claimed.lock().expect("file store lock");
+            let taken = claimed.entry(names::fold_key(title)).or_default();
+            if let Some((_, d)) = taken.iter().find(|(t, _)| t == title) {
+                if d == digest {
+                    return Ok(());
+                }
+                return Err(Error::invalid_with_hint(
+                    format!("{title}: duplicate name"),
+                    "Two manifests of the artifact give this file name to different content: pull one of them by digest or with --platform.",
+                ));
+            }
+            let group: Vec<String> = taken.iter().map(|(t, _)| t.clone()).collect();
+            taken.push((title.to_string(), digest.clone()));
+            group
+        };
+        group.push(title.to_string());
+        let group: Vec<&str> = group.iter().map(String::as_str).collect();
+        names::check_on_disk(&self.root, &group)
     }
 
     /// The path a title maps to, refusing paths outside the root unless allowed.
@@ -590,6 +631,9 @@ impl ReadOnlyTarget for FileStore {
 #[async_trait]
 impl Target for FileStore {
     async fn push(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
+        if let Some(title) = desc.title() {
+            self.claim(title, &desc.digest)?;
+        }
         match desc.title() {
             Some(title) if is_unpack_dir(desc) => {
                 let title = title.to_string();

@@ -13,6 +13,8 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path};
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::{Error, Result};
 
 /// Characters Windows-style filesystems refuse in a name (besides control characters).
@@ -47,9 +49,10 @@ pub fn may_be_refused(name: &str) -> bool {
         && (rest[0].is_ascii_digit() || matches!(rest[0], '¹' | '²' | '³'))
 }
 
-/// The key under which names a case-insensitive filesystem may confuse compare equal.
+/// The key under which names a case- or normalisation-insensitive filesystem may confuse compare
+/// equal (`README`/`readme`; `é` precomposed or as `e` + combining accent, as macOS sees them).
 pub fn fold_key(title: &str) -> String {
-    title.to_lowercase()
+    title.nfd().collect::<String>().to_lowercase()
 }
 
 /// Plain relative titles only: the others (absolute or with `..`, allowed by
@@ -210,6 +213,7 @@ mod tests {
     fn fold_key_groups_case_variants() {
         assert_eq!(fold_key("Docs/README"), fold_key("docs/readme"));
         assert_eq!(fold_key("ÜBER"), fold_key("über"));
+        assert_eq!(fold_key("caf\u{e9}"), fold_key("CAFE\u{301}"));
         assert_ne!(fold_key("a"), fold_key("b"));
     }
 
