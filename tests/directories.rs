@@ -29,21 +29,6 @@ const SDE: &str = "1700000000";
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/// `oras` running in `dir`.
-fn oras_in(dir: &Path) -> assert_cmd::Command {
-    let mut cmd = oras();
-    cmd.current_dir(dir);
-    cmd
-}
-
-fn ok(cmd: &mut assert_cmd::Command) -> String {
-    assert_success(&cmd.output().expect("run oras"))
-}
-
-fn fails(cmd: &mut assert_cmd::Command) -> String {
-    assert_clean_failure(&cmd.output().expect("run oras"))
-}
-
 /// Runs `oras args…` in `dir` under `umask`, through `sh`.
 fn oras_with_umask(dir: &Path, umask: &str, args: &[&str]) -> Output {
     let mut cmd = std::process::Command::new("sh");

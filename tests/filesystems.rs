@@ -11,24 +11,9 @@
 mod common;
 
 use std::fs;
-use std::path::Path;
 
 use common::fsimage::FsImage;
 use common::*;
-
-fn oras_in(dir: &Path) -> assert_cmd::Command {
-    let mut cmd = oras();
-    cmd.current_dir(dir);
-    cmd
-}
-
-fn ok(cmd: &mut assert_cmd::Command) -> String {
-    assert_success(&cmd.output().expect("run oras"))
-}
-
-fn fails(cmd: &mut assert_cmd::Command) -> String {
-    assert_clean_failure(&cmd.output().expect("run oras"))
-}
 
 /// Blob GETs the registry served: a refusal "before any download" means none.
 fn blob_gets(reg: &Registry) -> Vec<String> {

@@ -25,14 +25,6 @@ fn oras_in(dir: &Path) -> assert_cmd::Command {
     cmd
 }
 
-fn ok(cmd: &mut assert_cmd::Command) -> String {
-    assert_success(&cmd.output().expect("run oras"))
-}
-
-fn fails(cmd: &mut assert_cmd::Command) -> String {
-    assert_clean_failure(&cmd.output().expect("run oras"))
-}
-
 fn digest_line(stdout: &str) -> String {
     stdout
         .lines()

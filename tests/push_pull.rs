@@ -30,23 +30,6 @@ const SKIP_HINT: &str =
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/// `oras` running in `dir`.
-fn oras_in(dir: &Path) -> assert_cmd::Command {
-    let mut cmd = oras();
-    cmd.current_dir(dir);
-    cmd
-}
-
-/// Runs `cmd`, asserts success and returns stdout.
-fn ok(cmd: &mut assert_cmd::Command) -> String {
-    assert_success(&cmd.output().expect("run oras"))
-}
-
-/// Runs `cmd`, asserts a clean failure (see `assert_clean_failure`) and returns stderr.
-fn fails(cmd: &mut assert_cmd::Command) -> String {
-    assert_clean_failure(&cmd.output().expect("run oras"))
-}
-
 /// Runs `cmd` and asserts a failure without the one-line `Error:` format check: for command-line
 /// usage errors, whose wording (clap's `error:` or oras's `Error:`) is the CLI's choice.
 /// Still: non-zero exit, no panic. Returns stderr.

@@ -938,6 +938,23 @@ pub fn oras() -> assert_cmd::Command {
     cmd
 }
 
+/// [`oras`] running in `dir`.
+pub fn oras_in(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = oras();
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs `cmd`, asserts success and returns stdout.
+pub fn ok(cmd: &mut assert_cmd::Command) -> String {
+    assert_success(&cmd.output().expect("run oras"))
+}
+
+/// Runs `cmd`, asserts a clean failure (see [`assert_clean_failure`]) and returns stderr.
+pub fn fails(cmd: &mut assert_cmd::Command) -> String {
+    assert_clean_failure(&cmd.output().expect("run oras"))
+}
+
 /// A fresh temp dir for a test's files.
 pub fn workdir() -> TempDir {
     tempfile::Builder::new()
