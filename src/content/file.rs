@@ -178,30 +178,18 @@ impl FileStore {
         for title in descs.iter().filter_map(Descriptor::title) {
             self.target_path(title)?;
         }
-        let mut seen = HashMap::new();
-        for desc in descs {
-            if let Some(title) = desc.title()
-                && seen
-                    .insert(title, &desc.digest)
-                    .is_some_and(|d| *d != desc.digest)
-            {
-                return Err(Error::invalid(format!("{title}: duplicate name")));
-            }
-        }
-        // Names the destination filesystem would merge or refuse, tried there before any write.
-        let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
-        names::check_on_disk(&self.root, &titles)?;
-        // Checked together: writing them later needs no further check among themselves.
-        let mut claimed = self.claimed.lock().expect("file store lock");
-        for desc in descs {
-            if let Some(title) = desc.title() {
-                let taken = claimed.entry(names::fold_key(title)).or_default();
-                if !taken.iter().any(|(t, _)| t == title) {
-                    taken.push((title.to_string(), desc.digest.clone()));
+        {
+            let mut claimed = self.claimed.lock().expect("file store lock");
+            for desc in descs {
+                if let Some(title) = desc.title() {
+                    take(&mut claimed, title, &desc.digest)?;
                 }
             }
         }
-        Ok(())
+        // Names the destination filesystem would merge or refuse, tried there together before
+        // any write; writing them later needs no further check among themselves.
+        let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
+        names::check_on_disk(&self.root, &titles)
     }
 
     /// Takes `title` for the blob `digest` before it is written. Titles [`Self::check_titles`]
@@ -209,25 +197,18 @@ impl FileStore {
     /// here: a title already taken by another blob is a duplicate, and a title that differs only
     /// by case from a taken one, or that some filesystem may refuse, is tried on the disk first.
     fn claim(&self, title: &str, digest: &Digest) -> Result<()> {
-        let mut group = {
-            let mut claimed = self.claimed.lock().expect("file store lock");
-            let taken = claimed.entry(names::fold_key(title)).or_default();
-            if let Some((_, d)) = taken.iter().find(|(t, _)| t == title) {
-                if d == digest {
-                    return Ok(());
-                }
-                return Err(Error::invalid_with_hint(
-                    format!("{title}: duplicate name"),
-                    "Two manifests of the artifact give this file name to different content: pull one of them by digest or with --platform.",
-                ));
+        let group = take(
+            &mut self.claimed.lock().expect("file store lock"),
+            title,
+            digest,
+        )?;
+        match group {
+            Some(group) => {
+                let group: Vec<&str> = group.iter().map(String::as_str).collect();
+                names::check_on_disk(&self.root, &group)
             }
-            let group: Vec<String> = taken.iter().map(|(t, _)| t.clone()).collect();
-            taken.push((title.to_string(), digest.clone()));
-            group
-        };
-        group.push(title.to_string());
-        let group: Vec<&str> = group.iter().map(String::as_str).collect();
-        names::check_on_disk(&self.root, &group)
+            None => Ok(()),
+        }
     }
 
     /// The path a title maps to, refusing paths outside the root unless allowed.
@@ -412,6 +393,28 @@ impl FileStore {
             });
         Ok(())
     }
+}
+
+/// Records `title` for `digest` in `claimed` (keyed by [`names::fold_key`]). A title already
+/// taken by another blob is oras-go's `ErrDuplicateName`. Returns `None` when the title was
+/// already taken by this blob, otherwise the titles it may be confused with, itself included.
+fn take(
+    claimed: &mut HashMap<String, Vec<(String, Digest)>>,
+    title: &str,
+    digest: &Digest,
+) -> Result<Option<Vec<String>>> {
+    let taken = claimed.entry(names::fold_key(title)).or_default();
+    if let Some((_, d)) = taken.iter().find(|(t, _)| t == title) {
+        if d == digest {
+            return Ok(None);
+        }
+        return Err(Error::invalid_with_hint(
+            format!("{title}: duplicate name"),
+            "Two layers of the artifact give this file name to different content; when they are in different manifests of an index, pull one of them by digest or with --platform.",
+        ));
+    }
+    taken.push((title.to_string(), digest.clone()));
+    Ok(Some(taken.iter().map(|(t, _)| t.clone()).collect()))
 }
 
 /// The value of an annotation of `desc`.
