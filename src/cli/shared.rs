@@ -114,6 +114,64 @@ pub fn print_descriptor(desc: &Descriptor, pretty: bool) -> Result<()> {
     Ok(())
 }
 
+/// What `blob delete` and `manifest delete` were asked, for [`delete_resolved`].
+pub struct Deletion<'a> {
+    /// The reference as typed.
+    pub reference: &'a str,
+    /// `blob` or `manifest`, for the messages.
+    pub kind: &'static str,
+    /// Appended to the confirmation question (manifests take their tags with them).
+    pub question_tail: &'static str,
+    /// `-f/--force`.
+    pub force: bool,
+    /// `--descriptor`.
+    pub descriptor: bool,
+    /// `--pretty`.
+    pub pretty: bool,
+}
+
+/// The shared end of `blob delete` and `manifest delete`, once the reference was resolved:
+/// `Missing` under `--force`, the `[y/N]` prompt, the DELETE, then the descriptor or `Deleted`.
+pub async fn delete_resolved(
+    target: &crate::cli::options::Opened<dyn Target>,
+    resolved: oras_rs::Result<Descriptor>,
+    d: Deletion<'_>,
+) -> Result<()> {
+    let desc = match resolved {
+        Ok(desc) => desc,
+        Err(Error::NotFound(_)) if d.force && !d.descriptor => {
+            crate::output::println_ignore_pipe(&format!("Missing {}", d.reference));
+            return Ok(());
+        }
+        Err(Error::NotFound(_)) => bail!(Error::invalid(format!(
+            "{}: the specified {} does not exist",
+            d.reference, d.kind
+        ))),
+        Err(e) => return Err(e.into()),
+    };
+    if !d.force
+        && !confirm(&format!(
+            "Are you sure you want to delete the {} {:?}{}?",
+            d.kind,
+            desc.digest.to_string(),
+            d.question_tail
+        ))?
+    {
+        crate::output::println_ignore_pipe("Operation cancelled.");
+        return Ok(());
+    }
+    target.target.delete(&desc).await?;
+    if d.descriptor {
+        return print_descriptor(&desc, d.pretty);
+    }
+    crate::output::println_ignore_pipe(&format!(
+        "Deleted {} {}",
+        target.kind.marker(),
+        d.reference
+    ));
+    Ok(())
+}
+
 /// The tag or digest of a reference, or oras's "no tag or digest specified" error for `cmd`.
 pub fn require_reference(reference: Option<String>, raw: &str, cmd: &str) -> Result<String> {
     match reference {

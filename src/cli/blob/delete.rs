@@ -3,11 +3,9 @@
 
 use anyhow::{Result, bail};
 use clap::Args;
-use oras_rs::Error;
 
 use crate::cli::options::{CommonArgs, TargetArgs};
 use crate::cli::shared;
-use crate::output;
 
 /// Delete a blob from a remote registry
 #[derive(Args, Debug)]
@@ -45,35 +43,18 @@ pub async fn run(args: DeleteArgs) -> Result<()> {
     }
     let target = args.target.open(&args.reference)?;
     let digest = super::require_digest(target.reference.as_deref(), &args.reference, "delete")?;
-    let desc = match target.target.resolve_blob(&digest).await {
-        Ok(desc) => desc,
-        Err(Error::NotFound(_)) if args.force && !args.descriptor => {
-            output::println_ignore_pipe(&format!("Missing {}", args.reference));
-            return Ok(());
-        }
-        Err(Error::NotFound(_)) => bail!(Error::invalid(format!(
-            "{}: the specified blob does not exist",
-            args.reference
-        ))),
-        Err(e) => return Err(e.into()),
-    };
-    if !args.force
-        && !shared::confirm(&format!(
-            "Are you sure you want to delete the blob {:?}?",
-            digest.to_string()
-        ))?
-    {
-        output::println_ignore_pipe("Operation cancelled.");
-        return Ok(());
-    }
-    target.target.delete(&desc).await?;
-    if args.descriptor {
-        return shared::print_descriptor(&desc, args.pretty);
-    }
-    output::println_ignore_pipe(&format!(
-        "Deleted {} {}",
-        target.kind.marker(),
-        args.reference
-    ));
-    Ok(())
+    let resolved = target.target.resolve_blob(&digest).await;
+    shared::delete_resolved(
+        &target,
+        resolved,
+        shared::Deletion {
+            reference: &args.reference,
+            kind: "blob",
+            question_tail: "",
+            force: args.force,
+            descriptor: args.descriptor,
+            pretty: args.pretty,
+        },
+    )
+    .await
 }

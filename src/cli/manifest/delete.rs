@@ -3,11 +3,9 @@
 
 use anyhow::{Result, bail};
 use clap::Args;
-use oras_rs::Error;
 
 use crate::cli::options::{CommonArgs, DistributionSpecArgs, TargetArgs};
 use crate::cli::shared;
-use crate::output;
 
 /// Delete a manifest from remote registry
 #[derive(Args, Debug)]
@@ -49,35 +47,18 @@ pub async fn run(args: DeleteArgs) -> Result<()> {
     args.spec.apply(&*target.target)?;
     let reference =
         shared::require_reference(target.reference.clone(), &args.reference, "manifest delete")?;
-    let desc = match target.target.resolve(&reference).await {
-        Ok(desc) => desc,
-        Err(Error::NotFound(_)) if args.force && !args.descriptor => {
-            output::println_ignore_pipe(&format!("Missing {}", args.reference));
-            return Ok(());
-        }
-        Err(Error::NotFound(_)) => bail!(Error::invalid(format!(
-            "{}: the specified manifest does not exist",
-            args.reference
-        ))),
-        Err(e) => return Err(e.into()),
-    };
-    if !args.force
-        && !shared::confirm(&format!(
-            "Are you sure you want to delete the manifest {:?} and all tags associated with it?",
-            desc.digest.to_string()
-        ))?
-    {
-        output::println_ignore_pipe("Operation cancelled.");
-        return Ok(());
-    }
-    target.target.delete(&desc).await?;
-    if args.descriptor {
-        return shared::print_descriptor(&desc, args.pretty);
-    }
-    output::println_ignore_pipe(&format!(
-        "Deleted {} {}",
-        target.kind.marker(),
-        args.reference
-    ));
-    Ok(())
+    let resolved = target.target.resolve(&reference).await;
+    shared::delete_resolved(
+        &target,
+        resolved,
+        shared::Deletion {
+            reference: &args.reference,
+            kind: "manifest",
+            question_tail: " and all tags associated with it",
+            force: args.force,
+            descriptor: args.descriptor,
+            pretty: args.pretty,
+        },
+    )
+    .await
 }
