@@ -121,31 +121,23 @@ impl FsImage {
     }
 }
 
+/// Runs `cmd` until it succeeds, 5 s at most: the FUSE daemon may still hold the mount or the
+/// loop device for a moment after the last write.
+fn retry(cmd: &mut Command) {
+    for _ in 0..50 {
+        if cmd.output().is_ok_and(|o| o.status.success()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 impl Drop for FsImage {
     fn drop(&mut self) {
-        // The FUSE daemon may still be finishing the last write: retry a busy unmount briefly.
-        for _ in 0..50 {
-            let done = tool("umount")
-                .arg(&self.mountpoint)
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if done {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        retry(tool("umount").arg(&self.mountpoint));
+        // Detached only after the unmount, once the daemon let go of the device.
         if let Some(dev) = &self.loop_device {
-            // Detach only after the daemon let go of the device.
-            for _ in 0..50 {
-                let done = tool("losetup")
-                    .args(["-d", dev])
-                    .output()
-                    .is_ok_and(|o| o.status.success());
-                if done {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
+            retry(tool("losetup").args(["-d", dev]));
         }
     }
 }
