@@ -140,6 +140,17 @@ pub enum Error {
     /// The registry broke the protocol (missing header, oversized document, bad Location).
     #[error("{0}")]
     Protocol(String),
+    /// What the library was doing when `source` happened (e.g. `tagging sha256:… as v2`).
+    /// Displays only the context; `{:#}` (anyhow) and [`std::error::Error::source`] reach the
+    /// cause, and [`Error::root`] skips every context.
+    #[error("{context}")]
+    Context {
+        /// The operation.
+        context: String,
+        /// The failure.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 impl Error {
@@ -167,9 +178,26 @@ impl Error {
         }
     }
 
+    /// `self` with `context` saying what was being done.
+    pub fn context(self, context: impl Into<String>) -> Self {
+        Error::Context {
+            context: context.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// The error below every [`Error::Context`]: what the registry or the system said.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Context { source, .. } => source.root(),
+            other => other,
+        }
+    }
+
     /// The sentence that tells the user what to do next, when there is one.
     pub fn hint(&self) -> Option<String> {
         match self {
+            Error::Context { source, .. } => source.hint(),
             Error::Reference(_) => Some(
                 "Please make sure the provided reference is in the form of <registry>/<repo>[:tag|@digest]"
                     .into(),

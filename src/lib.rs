@@ -20,5 +20,6 @@ pub mod oci;
 pub mod reference;
 pub mod referrers;
 pub mod registry;
+pub mod tag;
 
 pub use error::{Error, Result};

@@ -137,7 +137,10 @@ fn init_logging(debug: bool) {
 /// Prints an error the way oras does: `Error: …`, or `Error response from registry: …` with the
 /// registry's own codes, then a hint line when we know what the user should do.
 fn report(err: &anyhow::Error) {
-    let lib = err.chain().find_map(|e| e.downcast_ref::<oras_rs::Error>());
+    let lib = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<oras_rs::Error>())
+        .map(oras_rs::Error::root);
     match lib {
         Some(oras_rs::Error::Response(r)) if !r.errors.is_empty() => {
             eprintln!("Error response from registry: {}", r.registry_message());

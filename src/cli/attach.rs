@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
@@ -70,9 +71,8 @@ pub struct AttachArgs {
     #[command(flatten)]
     platform: PlatformArgs,
 
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<5>,
 }
 
 impl AttachArgs {
@@ -155,7 +155,7 @@ pub async fn run(args: AttachArgs) -> Result<()> {
 
     let source = pack::packed_source(&packed, files.clone());
     let opts = CopyOptions {
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.get(),
         observer: status.clone(),
         filter: None,
         // The subject is already in the repository: it was resolved there.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
@@ -52,9 +53,8 @@ pub struct BackupArgs {
     #[arg(long)]
     include_referrers: bool,
 
-    /// Concurrency level
-    #[arg(long, default_value_t = 3)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<3>,
 
     /// <registry>/<repository>[:<tag>[,<tag>...]]
     #[arg(value_name = "REFERENCE")]
@@ -87,9 +87,8 @@ pub struct RestoreArgs {
     #[arg(long)]
     dry_run: bool,
 
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<5>,
 
     /// <registry>/<repository>[:<tag>[,<tag>...]]
     #[arg(value_name = "REFERENCE")]
@@ -270,7 +269,7 @@ pub async fn backup(args: BackupArgs) -> Result<()> {
     let layout = OciLayout::new(&layout_dir);
     let status = Arc::new(StatusPrinter::new(BACKUP, true, args.common.verbose()));
     let opts = CopyOptions {
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.get(),
         observer: status.clone(),
         filter: None,
         include_subject: false,
@@ -353,7 +352,7 @@ pub async fn restore(args: RestoreArgs) -> Result<()> {
         args.common.verbose(),
     ));
     let opts = CopyOptions {
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.get(),
         observer: status.clone(),
         filter: None,
         include_subject: false,

@@ -2,6 +2,7 @@
 //! layout to another. One call of the library's graph copy; blobs are mounted when both sides
 //! are repositories of the same registry.
 
+use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
@@ -36,9 +37,8 @@ pub struct CpArgs {
     #[arg(short = 'r', long)]
     recursive: bool,
 
-    /// Concurrency level
-    #[arg(long, default_value_t = 3)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<3>,
 
     /// Upload blobs in chunks of this size (PATCH requests), e.g. `5M`; by default a blob is
     /// sent in one request, and in 1 MiB chunks once the registry refuses that with 413
@@ -115,7 +115,7 @@ pub async fn run(args: CpArgs) -> Result<()> {
     };
     let status = args.common.status_printer(output::COPY, true);
     let opts = CopyOptions {
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.get(),
         observer: status.clone(),
         filter: None,
         include_subject: true,
@@ -206,7 +206,7 @@ mod tests {
         assert!(!to.is_layout() && to.remote.insecure);
         assert_eq!(to.remote.plain_http, Some(false));
         assert!(cmd.args.recursive);
-        assert_eq!(cmd.args.concurrency, 3);
+        assert_eq!(cmd.args.concurrency.get(), 3);
         // A layout flag and a layout path on the same side conflict.
         assert!(
             Cmd::try_parse_from([

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
@@ -53,9 +54,8 @@ pub struct PullArgs {
     #[arg(long)]
     include_subject: bool,
 
-    /// Concurrency level
-    #[arg(long, default_value_t = 3)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<3>,
 
     /// Pull only layers of this media type (repeatable; oras 0.x compatible)
     #[arg(short = 't', long = "media-type", value_name = "TYPE")]
@@ -164,7 +164,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
         .collect();
     store.check_titles(&to_write)?;
     let opts = CopyOptions {
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.get(),
         observer: status.clone(),
         filter: Some(filter),
         include_subject: args.include_subject,

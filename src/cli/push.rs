@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
@@ -12,7 +13,7 @@ use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
 use super::pack;
 /// Kept here for the commands that import it from push.
 pub use super::pack::split_file_arg;
-use crate::output::{self, model};
+use crate::output::{self, push::PushReport};
 
 /// Push files to a registry or an OCI image layout
 #[derive(Args, Debug)]
@@ -63,9 +64,8 @@ pub struct PushArgs {
     #[arg(long)]
     disable_path_validation: bool,
 
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<5>,
 
     /// Upload blobs in chunks of this size (PATCH requests), e.g. `5M`; by default a blob is
     /// sent in one request, and in 1 MiB chunks once the registry refuses that with 413
@@ -144,7 +144,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         repo.set_upload_chunk_size(size);
     }
     let opts = CopyOptions {
-        concurrency: args.concurrency,
+        concurrency: args.concurrency.get(),
         observer: status.clone(),
         filter: None,
         include_subject: true,
@@ -163,11 +163,14 @@ pub async fn run(args: PushArgs) -> Result<()> {
     )
     .await
     .with_context(|| format!("pushing to {}", args.reference))?;
-    for tag in &extra_tags {
-        repo.push_reference(&packed.descriptor, packed.bytes.clone(), tag)
-            .await
-            .with_context(|| format!("tagging {} as {tag}", packed.descriptor.digest))?;
-    }
+    oras_rs::tag::tag_bytes_n(
+        repo,
+        &packed.descriptor,
+        &packed.bytes,
+        &extra_tags,
+        args.concurrency.get(),
+    )
+    .await?;
     status.finish();
     if let Some(path) = &args.export_manifest {
         pack::export_manifest(path, &packed.bytes)?;
@@ -178,34 +181,18 @@ pub async fn run(args: PushArgs) -> Result<()> {
         .artifact_type
         .clone()
         .unwrap_or_else(|| packed.config.media_type.clone());
-    match format {
-        OutputFormat::Text => {
-            output::println_ignore_pipe(&format!(
-                "Pushed {} {}",
-                dest.kind.marker(),
-                args.reference.split(',').next().unwrap_or_default()
-            ));
-            for tag in &extra_tags {
-                output::println_ignore_pipe(&format!("Tagged {tag}"));
-            }
-            output::println_ignore_pipe(&format!("ArtifactType: {artifact_type}"));
-            output::println_ignore_pipe(&format!("Digest: {}", packed.descriptor.digest));
-        }
-        OutputFormat::Json | OutputFormat::GoTemplate => {
-            let repo_name = dest.name.clone();
-            let mut tags: Vec<String> = dest
-                .tag()
-                .into_iter()
-                .chain(extra_tags.iter().map(String::as_str))
-                .map(|t| format!("{repo_name}:{t}"))
-                .collect();
-            tags.sort();
-            let doc = model::Push {
-                manifest: model::DescriptorRef::new(&repo_name, &packed.descriptor),
-                reference_as_tags: (!tags.is_empty()).then_some(tags),
-            };
-            args.format.print(&doc)?;
-        }
-    }
-    Ok(())
+    args.format.emit(&PushReport {
+        marker: dest.kind.marker(),
+        reference: args
+            .reference
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        name: dest.name.clone(),
+        tag: dest.tag().map(str::to_string),
+        extra_tags,
+        artifact_type,
+        manifest: packed.descriptor,
+    })
 }

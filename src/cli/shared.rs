@@ -224,29 +224,6 @@ pub async fn write_blob_to(
     Ok(())
 }
 
-/// Points each of `tags` at the manifest `desc` (whose bytes are `bytes`), `concurrency` at a
-/// time; returns the tags in argument order once all are written.
-pub async fn push_tags(
-    target: &dyn Target,
-    desc: &Descriptor,
-    bytes: &[u8],
-    tags: &[String],
-    concurrency: usize,
-) -> Result<Vec<String>> {
-    use futures_util::{StreamExt, TryStreamExt, stream};
-    stream::iter(tags.iter())
-        .map(|tag| async move {
-            target
-                .push_reference(desc, bytes.to_vec(), tag)
-                .await
-                .with_context(|| format!("tagging {} as {tag}", desc.digest))?;
-            Ok::<_, anyhow::Error>(tag.clone())
-        })
-        .buffered(concurrency.max(1))
-        .try_collect()
-        .await
-}
-
 /// Parses `--chunk-size`: bytes, or a number with a binary unit (`512K`, `5M`, `1G`, also
 /// `KiB`/`MiB`/`GiB`, and `KB`/`MB`/`GB` meaning the same), more than 0.
 pub fn parse_chunk_size(raw: &str) -> std::result::Result<u64, String> {

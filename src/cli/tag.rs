@@ -1,5 +1,6 @@
 //! `oras tag`: give a manifest of a registry or an OCI image layout more tags.
 
+use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -25,9 +26,8 @@ pub struct TagArgs {
     #[arg(value_name = "NEW_TAG")]
     tags: Vec<String>,
 
-    /// Concurrency level
-    #[arg(long, default_value_t = 5)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<5>,
 
     // Last: its help heading would otherwise apply to the options after it.
     #[command(flatten)]
@@ -97,7 +97,7 @@ pub async fn run(args: TagArgs) -> Result<()> {
                 .with_context(|| format!("tagging {} as {tag}", desc.digest))?;
             Ok::<_, anyhow::Error>(tag)
         })
-        .buffered(args.concurrency.max(1))
+        .buffered(args.concurrency.get())
         .try_for_each(|tag| async move {
             output::println_ignore_pipe(&format!("Tagged {tag}"));
             Ok(())

@@ -5,6 +5,8 @@
 
 pub mod model;
 pub mod progress;
+pub mod push;
+pub mod report;
 pub mod template;
 
 use std::io::Write;

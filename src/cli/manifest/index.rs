@@ -254,7 +254,7 @@ async fn finish(
         .await
         .with_context(|| format!("pushing the index to {shown}"))?;
     status.line("Pushed", &format!("{} {shown}", target.kind.marker()));
-    let tagged = shared::push_tags(&*target.target, &desc, &bytes, tags, 5).await?;
+    let tagged = oras_rs::tag::tag_bytes_n(&*target.target, &desc, &bytes, tags, 5).await?;
     for tag in tagged {
         output::println_ignore_pipe(&format!("Tagged {tag}"));
     }

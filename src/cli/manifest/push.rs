@@ -1,5 +1,6 @@
 //! `oras manifest push`: push a manifest file (or stdin) as it is, under tags or by digest.
 
+use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
@@ -15,7 +16,8 @@ use crate::output;
 /// Push a manifest to a remote registry
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Example - Push a manifest to repository 'hello' and tag with 'v1':\n  oras manifest push localhost:5000/hello:v1 manifest.json\n\nExample - Push a manifest from stdin:\n  oras manifest push localhost:5000/hello:v1 -\n\nExample - Push a manifest with a media type:\n  oras manifest push --media-type application/vnd.docker.distribution.manifest.v2+json localhost:5000/hello:v1 manifest.json\n\nExample - Push a manifest and tag it with several tags:\n  oras manifest push localhost:5000/hello:tag1,tag2,tag3 manifest.json\n\nExample - Push a manifest and print its descriptor:\n  oras manifest push --descriptor localhost:5000/hello:v1 manifest.json"
+    after_help = "Example - Push a manifest to repository 'hello' and tag with 'v1':\n  oras manifest push localhost:5000/hello:v1 manifest.json\n\nExample - Push a manifest from stdin:\n  oras manifest push localhost:5000/hello:v1 -\n\nExample - Push a manifest with a media type:\n  oras manifest push --media-type application/vnd.docker.distribution.manifest.v2+json localhost:5000/hello:v1 manifest.json\n\nExample - Push a manifest and tag it with several tags:\n  oras manifest push localhost:5000/hello:tag1,tag2,tag3 manifest.json\n\nExample - Push a manifest and print its descriptor:\n  oras manifest push --descriptor localhost:5000/hello:v1 manifest.json",
+    mut_arg("concurrency", |a| a.help("Concurrency level for tagging"))
 )]
 pub struct PushArgs {
     #[command(flatten)]
@@ -35,9 +37,8 @@ pub struct PushArgs {
     #[arg(long, value_name = "TYPE")]
     media_type: Option<String>,
 
-    /// Concurrency level for tagging
-    #[arg(long, default_value_t = 5)]
-    concurrency: usize,
+    #[command(flatten)]
+    concurrency: ConcurrencyArgs<5>,
 
     /// <name>[:<tag>[,<tag>][...]|@<digest>]
     #[arg(value_name = "REFERENCE")]
@@ -135,8 +136,14 @@ pub async fn run(args: PushArgs) -> Result<()> {
             .with_context(|| format!("pushing the manifest to {}", args.reference))?;
         status("Uploaded ");
     }
-    let tagged =
-        shared::push_tags(&*dest.target, &desc, &bytes, &extra_tags, args.concurrency).await?;
+    let tagged = oras_rs::tag::tag_bytes_n(
+        &*dest.target,
+        &desc,
+        &bytes,
+        &extra_tags,
+        args.concurrency.get(),
+    )
+    .await?;
     if args.descriptor {
         return shared::print_descriptor(&desc, args.pretty);
     }

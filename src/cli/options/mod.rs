@@ -14,6 +14,9 @@ use oras_rs::oci::Platform;
 use oras_rs::reference::{Reference, parse_with_tags};
 use oras_rs::registry::{ClientOptions, HttpClient, Repository};
 
+mod concurrency;
+pub use concurrency::ConcurrencyArgs;
+
 /// `-d/--debug` and the deprecated `-v/--verbose`.
 #[derive(Args, Debug, Clone)]
 pub struct CommonArgs {
@@ -474,6 +477,20 @@ impl FormatArgs {
         }
         crate::output::template::check(&template)?;
         Ok(template)
+    }
+
+    /// Prints `report` in the chosen format: its text lines, or its JSON document (pretty, Go
+    /// escaping) or that document through the Go template.
+    pub fn emit<R: crate::output::report::Report>(&self, report: &R) -> Result<()> {
+        match self.resolve()? {
+            OutputFormat::Text => {
+                for line in report.text() {
+                    crate::output::println_ignore_pipe(&line);
+                }
+                Ok(())
+            }
+            OutputFormat::Json | OutputFormat::GoTemplate => self.print(&report.json()),
+        }
     }
 
     /// Prints the document of a `--format json` or `go-template` run on stdout.
