@@ -15,7 +15,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::auth::{
     ForwardProxy, HostileServer, PASSWORD, REFRESH_TOKEN, TokenServer, TokenServerOptions, USER,
-    start_htpasswd, start_token, write_ca, write_helper,
+    login, start_htpasswd, start_token, write_ca, write_helper,
 };
 use common::{
     Registry, assert_clean_failure, assert_success, oras, sha256_digest, workdir, write_file,
@@ -517,11 +517,9 @@ fn registry_config_falls_back_to_later_files_and_writes_the_first() {
         .unwrap();
     assert_success(&out);
     // Login writes the first.
-    let out = oras()
-        .args(["login", &reg.addr(), "-u", USER, "--password-stdin"])
+    let out = login(&reg)
         .args(["--registry-config", first.to_str().unwrap()])
         .args(["--registry-config", second.to_str().unwrap()])
-        .write_stdin(PASSWORD)
         .output()
         .unwrap();
     assert_success(&out);
@@ -540,12 +538,7 @@ fn login_through_a_symlinked_config_updates_the_target() {
     fs::create_dir_all(&real).unwrap();
     fs::write(real.join("config.json"), r#"{"psFormat":"table"}"#).unwrap();
     std::os::unix::fs::symlink("../real/config.json", docker.join("config.json")).unwrap();
-    let out = oras()
-        .env("DOCKER_CONFIG", &docker)
-        .args(["login", &reg.addr(), "-u", USER, "--password-stdin"])
-        .write_stdin(PASSWORD)
-        .output()
-        .unwrap();
+    let out = login(&reg).env("DOCKER_CONFIG", &docker).output().unwrap();
     assert_success(&out);
     let link = docker.join("config.json");
     assert!(
@@ -566,12 +559,7 @@ fn login_creates_a_private_config_directory() {
     let reg = start_htpasswd(false);
     let work = workdir();
     let docker = work.path().join("new-docker-dir");
-    let out = oras()
-        .env("DOCKER_CONFIG", &docker)
-        .args(["login", &reg.addr(), "-u", USER, "--password-stdin"])
-        .write_stdin(PASSWORD)
-        .output()
-        .unwrap();
+    let out = login(&reg).env("DOCKER_CONFIG", &docker).output().unwrap();
     assert_success(&out);
     assert_eq!(mode(&docker), 0o700);
     assert_eq!(mode(&docker.join("config.json")), 0o600);
@@ -623,18 +611,9 @@ fn credential_helper_stores_gets_and_erases() {
     )
     .unwrap();
     let cfg = config.to_str().unwrap();
-    let out = oras()
+    let out = login(&reg)
         .env("PATH", &path)
-        .args([
-            "login",
-            &reg.addr(),
-            "-u",
-            USER,
-            "--password-stdin",
-            "--registry-config",
-            cfg,
-        ])
-        .write_stdin(PASSWORD)
+        .args(["--registry-config", cfg])
         .output()
         .unwrap();
     assert_success(&out);
@@ -1192,30 +1171,41 @@ fn reply(
 
 const MANIFEST_WITH_ONE_LAYER: &str = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"DIGEST","size":SIZE,"annotations":{"org.opencontainers.image.title":"x.txt"}}]}"#;
 
+/// [`MANIFEST_WITH_ONE_LAYER`] for `layer`.
+fn manifest_of_one_layer(layer: &[u8]) -> String {
+    MANIFEST_WITH_ONE_LAYER
+        .replace("DIGEST", &sha256_digest(layer))
+        .replace("SIZE", &layer.len().to_string())
+}
+
+/// A registry's answer to a manifest GET: 200 with its media type and `Docker-Content-Digest`.
+fn manifest_reply(manifest: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    (
+        200,
+        vec![
+            (
+                "Content-Type".into(),
+                "application/vnd.oci.image.manifest.v1+json".into(),
+            ),
+            (
+                "Docker-Content-Digest".into(),
+                sha256_digest(manifest.as_bytes()),
+            ),
+        ],
+        manifest.as_bytes().to_vec(),
+    )
+}
+
 /// A Basic-auth registry whose blob GETs redirect to `storage`.
 fn redirecting_registry(storage_url: String, layer: &'static [u8]) -> HostileServer {
-    let digest = sha256_digest(layer);
-    let manifest = MANIFEST_WITH_ONE_LAYER
-        .replace("DIGEST", &digest)
-        .replace("SIZE", &layer.len().to_string());
+    let manifest = manifest_of_one_layer(layer);
     HostileServer::start_on("127.0.0.1", move |req, _| {
         let expected = format!("Basic {}", basic_b64());
         if req.header("authorization") != expected {
             return reply(401, &[("WWW-Authenticate", "Basic realm=\"hostile\"")], b"");
         }
         if req.uri.contains("/manifests/") {
-            let digest = sha256_digest(manifest.as_bytes());
-            return (
-                200,
-                vec![
-                    (
-                        "Content-Type".into(),
-                        "application/vnd.oci.image.manifest.v1+json".into(),
-                    ),
-                    ("Docker-Content-Digest".into(), digest),
-                ],
-                manifest.clone().into_bytes(),
-            );
+            return manifest_reply(&manifest);
         }
         if req.uri.contains("/blobs/") {
             return reply(
@@ -1284,26 +1274,10 @@ fn client_certificate_goes_only_to_the_registry_origin() {
     let pki = common::auth::client_pki();
     let storage = common::auth::TlsHostile::start(&pki.ca_pem, |_, _| reply(200, &[], LAYER));
     let storage_port = storage.port();
-    let digest = sha256_digest(LAYER);
-    let manifest = MANIFEST_WITH_ONE_LAYER
-        .replace("DIGEST", &digest)
-        .replace("SIZE", &LAYER.len().to_string());
+    let manifest = manifest_of_one_layer(LAYER);
     let registry = common::auth::TlsHostile::start(&pki.ca_pem, move |req, _| {
         if req.uri.contains("/manifests/") {
-            return (
-                200,
-                vec![
-                    (
-                        "Content-Type".into(),
-                        "application/vnd.oci.image.manifest.v1+json".into(),
-                    ),
-                    (
-                        "Docker-Content-Digest".into(),
-                        sha256_digest(manifest.as_bytes()),
-                    ),
-                ],
-                manifest.clone().into_bytes(),
-            );
+            return manifest_reply(&manifest);
         }
         reply(
             307,
@@ -1368,10 +1342,7 @@ fn redirect_chain_never_restores_the_credential() {
             )
         })
     };
-    let digest = sha256_digest(LAYER);
-    let manifest = MANIFEST_WITH_ONE_LAYER
-        .replace("DIGEST", &digest)
-        .replace("SIZE", &LAYER.len().to_string());
+    let manifest = manifest_of_one_layer(LAYER);
     let storage_port = storage.port();
     let registry = HostileServer::start_on("127.0.0.1", move |req, _| {
         if req.uri.starts_with("/final") {
@@ -1385,20 +1356,7 @@ fn redirect_chain_never_restores_the_credential() {
             return reply(401, &[("WWW-Authenticate", "Basic realm=\"x\"")], b"");
         }
         if req.uri.contains("/manifests/") {
-            return (
-                200,
-                vec![
-                    (
-                        "Content-Type".into(),
-                        "application/vnd.oci.image.manifest.v1+json".into(),
-                    ),
-                    (
-                        "Docker-Content-Digest".into(),
-                        sha256_digest(manifest.as_bytes()),
-                    ),
-                ],
-                manifest.clone().into_bytes(),
-            );
+            return manifest_reply(&manifest);
         }
         reply(
             307,

@@ -3,12 +3,8 @@
 
 use crate::common;
 
-use common::{Registry, assert_clean_failure, assert_success, oras, workdir, write_file};
+use common::{Registry, assert_clean_failure, assert_success, oras, run, workdir, write_file};
 use serde_json::Value;
-
-fn run(args: &[&str]) -> std::process::Output {
-    oras().args(args).output().unwrap()
-}
 
 /// Pushes `v1` and `v2` to `repo` and attaches one referrer to `v1`; returns v1's digest and
 /// the referrer's.

@@ -4,14 +4,11 @@
 use crate::common;
 
 use common::{
-    Registry, assert_clean_failure, assert_success, oras, sha256_digest, short, workdir, write_file,
+    Registry, assert_clean_failure, assert_success, oras, run, sha256_digest, short, workdir,
+    write_file,
 };
 
 const LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
-
-fn run(args: &[&str]) -> std::process::Output {
-    oras().args(args).output().unwrap()
-}
 
 #[test]
 fn push_file_then_exists_then_descriptor() {

@@ -27,16 +27,14 @@ fn blob_gets(reg: &Registry) -> Vec<String> {
 #[test]
 fn d48_titles_differing_by_case_are_refused_on_exfat_before_any_download() {
     let reg = Registry::start();
-    let src = workdir();
-    write_file(src.path(), "README", "upper case readme\n");
-    write_file(src.path(), "readme", "lower case readme\n");
     let reference = reg.reference("d48/case:v1");
-    ok(oras_in(src.path()).args([
-        "push",
+    push_files(
         &reference,
-        "README:text/markdown",
-        "readme:text/plain",
-    ]));
+        &[
+            ("README:text/markdown", b"upper case readme\n"),
+            ("readme:text/plain", b"lower case readme\n"),
+        ],
+    );
 
     let exfat = FsImage::exfat();
     let out = exfat.path().join("out");
@@ -81,18 +79,15 @@ fn d48_titles_differing_by_case_are_refused_on_exfat_before_any_download() {
 #[test]
 fn d48_titles_differing_only_in_a_parent_directory_case_are_refused_on_exfat() {
     let reg = Registry::start();
-    let src = workdir();
-    write_file(src.path(), "Docs/guide.md", "one\n");
-    write_file(src.path(), "docs/GUIDE.md", "two\n");
-    write_file(src.path(), "other.txt", "other\n");
     let reference = reg.reference("d48/nested:v1");
-    ok(oras_in(src.path()).args([
-        "push",
+    push_files(
         &reference,
-        "Docs/guide.md",
-        "docs/GUIDE.md",
-        "other.txt",
-    ]));
+        &[
+            ("Docs/guide.md", b"one\n"),
+            ("docs/GUIDE.md", b"two\n"),
+            ("other.txt", b"other\n"),
+        ],
+    );
 
     let exfat = FsImage::exfat();
     // The output directory exists already: it is kept, and nothing is added to it.
@@ -117,12 +112,9 @@ fn d48_titles_differing_only_in_a_parent_directory_case_are_refused_on_exfat() {
 #[test]
 fn d48_colon_in_a_title_is_refused_on_exfat_before_any_download() {
     let reg = Registry::start();
-    let src = workdir();
-    write_file(src.path(), "a:b", "colon\n");
-    write_file(src.path(), "ok.txt", "fine\n");
     let reference = reg.reference("d48/colon:v1");
     // A trailing colon: the whole `a:b` is the file name, with the default media type.
-    ok(oras_in(src.path()).args(["push", &reference, "a:b:", "ok.txt"]));
+    push_files(&reference, &[("a:b:", b"colon\n"), ("ok.txt", b"fine\n")]);
 
     let exfat = FsImage::exfat();
     let out = exfat.path().join("out");
@@ -156,12 +148,15 @@ fn d48_colon_in_a_title_is_refused_on_exfat_before_any_download() {
 #[test]
 fn d48_windows_reserved_names_are_refused_where_the_filesystem_refuses_them() {
     let reg = Registry::start();
-    let src = workdir();
-    write_file(src.path(), "CON", "console\n");
-    write_file(src.path(), "a:b", "colon\n");
-    write_file(src.path(), "ok.txt", "fine\n");
     let reference = reg.reference("d48/windows:v1");
-    ok(oras_in(src.path()).args(["push", &reference, "CON", "a:b:", "ok.txt"]));
+    push_files(
+        &reference,
+        &[
+            ("CON", b"console\n"),
+            ("a:b:", b"colon\n"),
+            ("ok.txt", b"fine\n"),
+        ],
+    );
 
     // NTFS as Windows sees it: ntfs-3g with windows_names refuses CON and `:`.
     let strict = FsImage::ntfs(&["windows_names"]);
@@ -236,15 +231,13 @@ fn d48_titles_of_an_index_child_are_checked_too() {
     // download concurrently, so the first one may be complete by then: it stays, intact, and
     // the second is refused instead of overwriting it.
     let reg = Registry::start();
-    let src = workdir();
-    write_file(src.path(), "README", "upper case readme\n");
-    write_file(src.path(), "readme", "lower case readme\n");
-    ok(oras_in(src.path()).args([
-        "push",
+    push_files(
         &reg.reference("d48/index:child"),
-        "README",
-        "readme",
-    ]));
+        &[
+            ("README", b"upper case readme\n"),
+            ("readme", b"lower case readme\n"),
+        ],
+    );
     let index = reg.reference("d48/index:all");
     ok(oras().args(["manifest", "index", "create", &index, "child"]));
 

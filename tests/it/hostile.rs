@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::hostile::{Action, Counter, Hostile, Req};
 use common::{
-    FakeResponse, Registry, assert_clean_failure, assert_success, list_files, oras, sha256_digest,
-    workdir, write_file,
+    FakeResponse, Registry, assert_clean_failure, assert_success, list_files, oras, push_files,
+    sha256_digest, workdir, write_file,
 };
 
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -19,14 +19,7 @@ const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
 /// Pushes `file.txt` with `data` straight to the real registry as `repo:v1`.
 fn seed(registry: &Registry, data: &[u8]) -> String {
-    let work = workdir();
-    write_file(work.path(), "file.txt", data);
-    let out = oras()
-        .current_dir(work.path())
-        .args(["push", &registry.reference("repo:v1"), "file.txt"])
-        .output()
-        .unwrap();
-    assert_success(&out);
+    push_files(&registry.reference("repo:v1"), &[("file.txt", data)]);
     registry.resolve("repo", "v1").expect("seeded manifest")
 }
 
@@ -829,18 +822,10 @@ fn d47_one_title_in_two_children_of_an_index_is_refused_on_pull() {
     // the first's. Real registry; the children are pushed by oras from two directories.
     let registry = Registry::start();
     for (tag, text) in [("one", "first\n"), ("two", "second\n")] {
-        let dir = workdir();
-        write_file(dir.path(), "same.txt", text);
-        let out = oras()
-            .current_dir(dir.path())
-            .args([
-                "push",
-                &registry.reference(&format!("repo:{tag}")),
-                "same.txt",
-            ])
-            .output()
-            .unwrap();
-        assert_success(&out);
+        push_files(
+            &registry.reference(&format!("repo:{tag}")),
+            &[("same.txt", text.as_bytes())],
+        );
     }
     let index = registry.reference("repo:both");
     assert_success(

@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::{
-    OCI_INDEX, OCI_MANIFEST, Registry, assert_clean_failure, assert_success, oras, sha256_digest,
+    OCI_INDEX, OCI_MANIFEST, Registry, assert_clean_failure, assert_success, run, sha256_digest,
     short,
 };
 use serde_json::{Value, json};
@@ -26,10 +26,6 @@ fn image(reg: &Registry, repo: &str, tag: &str, os: &str, arch: &str) -> (String
         reg.put_manifest(repo, tag, OCI_MANIFEST, &bytes),
         bytes.len(),
     )
-}
-
-fn run(args: &[&str]) -> std::process::Output {
-    oras().args(args).output().unwrap()
 }
 
 #[test]

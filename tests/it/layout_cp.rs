@@ -25,14 +25,6 @@ fn oras_in(dir: &Path) -> assert_cmd::Command {
     cmd
 }
 
-fn digest_line(stdout: &str) -> String {
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Digest: "))
-        .unwrap_or_else(|| panic!("no Digest line in:\n{stdout}"))
-        .to_string()
-}
-
 /// Splits stdout into the sorted status lines (before the first summary line starting with
 /// `summary_start`) and the summary lines in order.
 fn split_output(stdout: &str, summary_start: &str) -> (Vec<String>, Vec<String>) {
@@ -69,16 +61,9 @@ fn manifest_line(digest: &str) -> String {
     )
 }
 
-/// Pushes `files` (name, bytes) from a fresh dir to `reference` with oras; returns the digest.
+/// Pushes `files` to `reference` (with this file's `SOURCE_DATE_EPOCH`) and returns the digest.
 fn oras_push(reference: &str, files: &[(&str, &[u8])]) -> String {
-    let work = workdir();
-    let mut cmd = oras_in(work.path());
-    cmd.arg("push").arg(reference);
-    for (name, bytes) in files {
-        write_file(work.path(), name, bytes);
-        cmd.arg(name);
-    }
-    digest_line(&ok(&mut cmd))
+    digest_line(&push_files_with(oras_in, reference, files))
 }
 
 fn registry_blob(registry: &Registry, repo: &str, digest: &str) -> Option<Vec<u8>> {

@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{
     EMPTY_DIGEST, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST, Registry, assert_clean_failure,
-    assert_success, oras, sha256_digest, short, workdir, write_file,
+    assert_success, oras, run, sha256_digest, short, workdir, write_file,
 };
 use serde_json::{Value, json};
 
@@ -23,10 +23,6 @@ fn push_image(reg: &Registry, repo: &str, tag: &str, config: &[u8]) -> (String, 
     let bytes = serde_json::to_vec(&manifest).unwrap();
     let digest = reg.put_manifest(repo, tag, OCI_MANIFEST, &bytes);
     (digest, bytes)
-}
-
-fn run(args: &[&str]) -> std::process::Output {
-    oras().args(args).output().unwrap()
 }
 
 #[test]

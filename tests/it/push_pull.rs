@@ -42,15 +42,6 @@ fn fails_usage(cmd: &mut assert_cmd::Command) -> String {
     stderr
 }
 
-/// The value of the `Digest: ` line of a text output.
-fn digest_line(stdout: &str) -> String {
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Digest: "))
-        .unwrap_or_else(|| panic!("no `Digest: ` line in:\n{stdout}"))
-        .to_string()
-}
-
 fn assert_has_line(stdout: &str, line: &str) {
     assert!(
         stdout.lines().any(|l| l == line),
@@ -233,11 +224,9 @@ fn round_trip_several_files_with_media_types() {
 #[test]
 fn round_trip_via_localhost_name_and_default_output_dir() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "hello.txt", "hi\n");
     // `localhost:<port>` is plain HTTP by default, as in oras.
     let reference = format!("{}/lh/repo:v1", registry.localhost());
-    let stdout = ok(oras_in(work.path()).args(["push", &reference, "hello.txt"]));
+    let stdout = push_files(&reference, &[("hello.txt", b"hi\n")]);
     assert_has_line(&stdout, &format!("Pushed [registry] {reference}"));
 
     // Without -o, files land in the current directory.
@@ -250,12 +239,15 @@ fn round_trip_via_localhost_name_and_default_output_dir() {
 #[test]
 fn round_trip_empty_file_and_identical_contents_under_two_names() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "empty.txt", "");
-    write_file(work.path(), "one.txt", "same bytes\n");
-    write_file(work.path(), "two.txt", "same bytes\n");
     let reference = registry.reference("rt/dup:v1");
-    ok(oras_in(work.path()).args(["push", &reference, "empty.txt", "one.txt", "two.txt"]));
+    push_files(
+        &reference,
+        &[
+            ("empty.txt", b""),
+            ("one.txt", b"same bytes\n"),
+            ("two.txt", b"same bytes\n"),
+        ],
+    );
 
     let manifest = registry.manifest_json("rt/dup", "v1");
     assert_eq!(manifest["layers"][0]["size"], 0);
@@ -296,12 +288,15 @@ fn pull_creates_missing_nested_output_dir_and_pulls_by_digest() {
 #[test]
 fn file_names_with_colons() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a:b.txt", "colon one\n");
-    write_file(work.path(), "c:d.txt", "colon two\n");
     let reference = registry.reference("rt/colons:v1");
     // Split at the last colon; an empty type after it means the default type.
-    ok(oras_in(work.path()).args(["push", &reference, "a:b.txt:", "c:d.txt:text/plain"]));
+    push_files(
+        &reference,
+        &[
+            ("a:b.txt:", b"colon one\n"),
+            ("c:d.txt:text/plain", b"colon two\n"),
+        ],
+    );
     let manifest = registry.manifest_json("rt/colons", "v1");
     assert_eq!(manifest["layers"][0]["annotations"][TITLE], "a:b.txt");
     assert_eq!(manifest["layers"][0]["mediaType"], DEFAULT_LAYER);
@@ -756,10 +751,7 @@ fn created_annotation_defaults_to_now_and_user_value_wins() {
 #[test]
 fn push_without_tag_pushes_by_digest_only() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
-    let stdout =
-        ok(oras_in(work.path()).args(["push", &registry.reference("notag/repo"), "a.txt"]));
+    let stdout = push_files(&registry.reference("notag/repo"), &[("a.txt", b"a\n")]);
     let digest = digest_line(&stdout);
     assert!(registry.tags("notag/repo").is_empty());
     let (status, _, body) = registry.get_manifest("notag/repo", &digest);
@@ -922,11 +914,11 @@ fn push_json_output() {
 #[test]
 fn pull_json_output() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
-    write_file(work.path(), "dir/c.txt", "c\n");
     let reference = registry.reference("out/pulljson:v1");
-    ok(oras_in(work.path()).args(["push", &reference, "a.txt:text/plain", "dir/c.txt"]));
+    push_files(
+        &reference,
+        &[("a.txt:text/plain", b"a\n"), ("dir/c.txt", b"c\n")],
+    );
     let digest = registry.resolve("out/pulljson", "v1").unwrap();
     let repo = registry.reference("out/pulljson");
 
@@ -995,13 +987,10 @@ fn pull_json_output() {
 #[test]
 fn comma_separated_tags_all_point_at_the_manifest() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
-    let stdout = ok(oras_in(work.path()).args([
-        "push",
+    let stdout = push_files(
         &registry.reference("tags/multi:v1,v2,v3"),
-        "a.txt",
-    ]));
+        &[("a.txt", b"a\n")],
+    );
     assert_eq!(registry.tags("tags/multi"), ["v1", "v2", "v3"]);
     let digest = digest_line(&stdout);
     for tag in ["v1", "v2", "v3"] {
@@ -1021,15 +1010,10 @@ fn comma_separated_tags_all_point_at_the_manifest() {
 #[test]
 fn uploads_check_first_and_put_the_manifest_last() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
-    write_file(work.path(), "b.txt", "b\n");
-    ok(oras_in(work.path()).args([
-        "push",
+    push_files(
         &registry.reference("proto/order:v1"),
-        "a.txt",
-        "b.txt",
-    ]));
+        &[("a.txt", b"a\n"), ("b.txt", b"b\n")],
+    );
     // Clients may percent-encode the `:` of `?digest=sha256:…`.
     let requests: Vec<(String, String, u16)> = registry
         .requests()
@@ -1132,18 +1116,15 @@ fn re_push_skips_existing_blobs() {
 #[test]
 fn pull_media_type_filter_and_allow_all() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
-    write_file(work.path(), "b.bin", "b\n");
-    write_file(work.path(), "c.md", "c\n");
     let reference = registry.reference("filter/repo:v1");
-    ok(oras_in(work.path()).args([
-        "push",
+    push_files(
         &reference,
-        "a.txt:text/plain",
-        "b.bin:application/x-bin",
-        "c.md:text/markdown",
-    ]));
+        &[
+            ("a.txt:text/plain", b"a\n"),
+            ("b.bin:application/x-bin", b"b\n"),
+            ("c.md:text/markdown", b"c\n"),
+        ],
+    );
 
     // The historical form, flag after the reference.
     let out = workdir();
@@ -1222,10 +1203,8 @@ fn untitled_layers_are_skipped_with_a_hint() {
 #[test]
 fn keep_old_files() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "from the registry\n");
     let reference = registry.reference("keep/repo:v1");
-    ok(oras_in(work.path()).args(["push", &reference, "a.txt"]));
+    push_files(&reference, &[("a.txt", b"from the registry\n")]);
 
     let out = workdir();
     // -k into an empty dir is fine.
@@ -1419,11 +1398,8 @@ fn corrupted_blob_is_detected_and_leaves_no_file() {
 #[test]
 fn blob_longer_than_its_descriptor_is_detected() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "short\n");
-    write_file(work.path(), "b.txt", "fine\n");
     let reference = registry.reference("corrupt/size:v1");
-    ok(oras_in(work.path()).args(["push", &reference, "a.txt", "b.txt"]));
+    push_files(&reference, &[("a.txt", b"short\n"), ("b.txt", b"fine\n")]);
     let stored = registry.blob_data_path(&sha256_digest(b"short\n"));
     fs::write(&stored, "short\nand then some trailing data\n").unwrap();
 
@@ -1645,9 +1621,7 @@ fn tls_registry_needs_trust_or_insecure() {
 #[test]
 fn error_unknown_tag_and_unknown_repository() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
-    ok(oras_in(work.path()).args(["push", &registry.reference("err/known:v1"), "a.txt"]));
+    push_files(&registry.reference("err/known:v1"), &[("a.txt", b"a\n")]);
 
     for reference in [
         registry.reference("err/known:nope"),
@@ -1666,10 +1640,8 @@ fn error_unknown_tag_and_unknown_repository() {
 #[test]
 fn error_blob_missing_from_the_registry() {
     let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
     let reference = registry.reference("err/gone:v1");
-    ok(oras_in(work.path()).args(["push", &reference, "a.txt"]));
+    push_files(&reference, &[("a.txt", b"a\n")]);
     // Unlink the layer from the repository: its GET now answers 404 BLOB_UNKNOWN.
     let digest = sha256_digest(b"a\n");
     let (status, _, _) = registry.delete(&format!("/v2/err/gone/blobs/{digest}"));

@@ -9,7 +9,7 @@ use crate::common;
 use common::ferro::ApiRegistry;
 use common::{
     FakeRegistry, FakeResponse, OCI_INDEX, OCI_MANIFEST, Registry, assert_clean_failure,
-    assert_success, oras, sha256_digest, workdir, write_file,
+    assert_success, digest_line, oras, push_files, sha256_digest, workdir, write_file,
 };
 use serde_json::{Value, json};
 
@@ -21,15 +21,7 @@ const CREATED: &str = "2023-11-14T22:13:20Z";
 
 /// Pushes `subject.txt` as `<reference>` and returns the manifest digest.
 fn push_subject(reference: &str) -> String {
-    let dir = workdir();
-    write_file(dir.path(), "subject.txt", "the subject\n");
-    let out = oras()
-        .current_dir(dir.path())
-        .args(["push", reference, "subject.txt", "--format", "json"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_str(&assert_success(&out)).unwrap();
-    doc["digest"].as_str().unwrap().to_string()
+    digest_line(&push_files(reference, &[("subject.txt", b"the subject\n")]))
 }
 
 /// Runs `oras attach <args…>` in a temp dir holding `sbom.json` and `sig.txt`; returns stdout.

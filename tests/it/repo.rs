@@ -4,14 +4,10 @@
 use crate::common;
 
 use common::{
-    FakeRegistry, FakeResponse, Registry, assert_clean_failure, assert_success, oras, workdir,
+    FakeRegistry, FakeResponse, Registry, assert_clean_failure, assert_success, oras, run, workdir,
     write_file,
 };
 use serde_json::Value;
-
-fn run(args: &[&str]) -> std::process::Output {
-    oras().args(args).output().unwrap()
-}
 
 fn populate(reg: &Registry) -> String {
     let digest = reg.push_artifact("ns/a", "v1", &[]);

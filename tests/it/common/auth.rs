@@ -418,6 +418,15 @@ pub fn start_htpasswd(tls: bool) -> Registry {
     start_auth(AuthMode::Htpasswd, tls)
 }
 
+/// `oras login <registry> -u USER --password-stdin` with [`PASSWORD`] on stdin: the login of
+/// [`USER`] to an htpasswd registry. Callers add the config flags or environment, then run it.
+pub fn login(registry: &Registry) -> assert_cmd::Command {
+    let mut cmd = super::oras();
+    cmd.args(["login", &registry.addr(), "-u", USER, "--password-stdin"])
+        .write_stdin(PASSWORD);
+    cmd
+}
+
 /// Starts Distribution with token auth against `server`.
 pub fn start_token(server: &TokenServer) -> Registry {
     start_auth(AuthMode::Token(server), false)

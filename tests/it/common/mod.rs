@@ -973,6 +973,49 @@ pub fn write_file(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     path
 }
 
+/// Writes `files` into a fresh work dir and runs `oras push <reference> <arguments…>` there
+/// (with [`oras_in`]), asserting success; returns stdout. The arrange block "write files, push
+/// an artifact" of many tests.
+///
+/// Each entry is (push argument, contents). The argument is the file name, optionally with oras's
+/// `:<media type>` suffix: `a.txt`, `README:text/markdown`, or `a:b:` for a file named `a:b`. The
+/// file written is the argument up to its last colon, as oras splits it.
+pub fn push_files(reference: &str, files: &[(&str, &[u8])]) -> String {
+    push_files_with(oras_in, reference, files)
+}
+
+/// [`push_files`] with the `oras` command that `oras_in` builds for the work dir (e.g. one that
+/// sets `SOURCE_DATE_EPOCH`).
+pub fn push_files_with(
+    oras_in: impl Fn(&Path) -> assert_cmd::Command,
+    reference: &str,
+    files: &[(&str, &[u8])],
+) -> String {
+    let work = workdir();
+    let mut cmd = oras_in(work.path());
+    cmd.arg("push").arg(reference);
+    for (arg, bytes) in files {
+        let name = arg.rsplit_once(':').map_or(*arg, |(name, _)| name);
+        write_file(work.path(), name, bytes);
+        cmd.arg(arg);
+    }
+    ok(&mut cmd)
+}
+
+/// The value of the `Digest: ` line of a text output (push, attach, cp, …).
+pub fn digest_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Digest: "))
+        .unwrap_or_else(|| panic!("no `Digest: ` line in:\n{stdout}"))
+        .to_string()
+}
+
+/// Runs `oras <args…>` (see [`oras`]) to completion.
+pub fn run(args: &[&str]) -> std::process::Output {
+    oras().args(args).output().unwrap()
+}
+
 /// `sha256:<hex>` of `data`.
 pub fn sha256_digest(data: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(data)))
