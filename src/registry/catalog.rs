@@ -54,6 +54,29 @@ impl Registry {
         .await
     }
 
+    /// The repositories under `namespace` (`team` lists `team/…`; `None` or empty: all), every
+    /// page of the catalog from `last` on (a `last` without the namespace is taken inside it).
+    /// Names are full (`team/app`), in the registry's order.
+    pub async fn list_repositories(
+        &self,
+        namespace: Option<&str>,
+        last: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let prefix = namespace
+            .map(|n| n.trim_end_matches('/'))
+            .filter(|n| !n.is_empty())
+            .map(|n| format!("{n}/"));
+        let last = match (&prefix, last) {
+            (Some(p), Some(l)) if !l.starts_with(p.as_str()) => Some(format!("{p}{l}")),
+            (_, l) => l.map(str::to_string),
+        };
+        let mut repos = self.repositories(last.as_deref()).await?;
+        if let Some(p) = &prefix {
+            repos.retain(|r| r.starts_with(p.as_str()));
+        }
+        Ok(repos)
+    }
+
     /// `GET /v2/` with this registry's credential: how `oras login` checks one. Only `200 OK`
     /// counts as success; a registry that answers `401` refuses the credential.
     pub async fn ping(&self) -> Result<()> {
