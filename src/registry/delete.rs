@@ -37,7 +37,7 @@ impl Repository {
     }
 
     /// `DELETE /manifests/<digest>` or `DELETE /blobs/<digest>` (by media type), expecting
-    /// `202 Accepted`. A `404` is [`Error::NotFound`].
+    /// `202 Accepted`. A `404` is [`Error::NotFound`](crate::Error::NotFound).
     pub async fn delete_descriptor(&self, desc: &Descriptor) -> Result<()> {
         let url = self.endpoint.descriptor(&self.repository, desc)?;
         let req = self.client.request(Method::DELETE, url.as_str());

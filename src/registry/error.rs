@@ -140,8 +140,8 @@ fn http_reason(status: u16) -> &'static str {
     }
 }
 
-/// The registry asked to be left alone for longer than oras waits (`Retry-After` beyond
-/// [`super::retry::RetryPolicy::max_retry_after`]): fail at once and say how long.
+/// The registry asked to be left alone for longer than oras waits (`Retry-After` beyond 60 s, or
+/// `ORAS_MAX_RETRY_AFTER`): fail at once and say how long.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct RateLimited {

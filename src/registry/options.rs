@@ -195,7 +195,7 @@ impl Repository {
     /// # async fn run() -> oras_rs::Result<()> {
     /// let repo = Repository::open("localhost:5000/hello", &RemoteOptions::default())?;
     /// let (desc, bytes) = repo.fetch_reference("latest").await?;
-    /// println!("{} ({} bytes)", desc.digest, bytes.len());
+    /// assert_eq!(desc.size, bytes.len() as u64);
     /// # Ok(()) }
     /// ```
     ///
@@ -240,9 +240,8 @@ impl Registry {
     ///
     /// # async fn run() -> oras_rs::Result<()> {
     /// let registry = Registry::open("localhost:5000", &RemoteOptions::default())?;
-    /// for name in registry.repositories(None).await? {
-    ///     println!("{name}");
-    /// }
+    /// let names = registry.repositories(None).await?;
+    /// assert!(names.iter().all(|name| !name.is_empty()));
     /// # Ok(()) }
     /// ```
     pub fn open(host: &str, options: &RemoteOptions) -> Result<Registry> {
