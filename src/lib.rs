@@ -16,6 +16,7 @@ pub mod copy;
 pub mod credentials;
 pub mod digest;
 pub mod error;
+pub mod listing;
 pub mod oci;
 pub mod reference;
 pub mod referrers;

@@ -131,10 +131,7 @@ impl Reference {
     /// Whether the registry is this machine: `localhost`, an address in
     /// `127.0.0.0/8`, or `::1`. oras-rs talks plain HTTP to these by default.
     pub fn is_loopback(&self) -> bool {
-        let host = self.host();
-        host.eq_ignore_ascii_case("localhost")
-            || host.parse::<Ipv4Addr>().is_ok_and(|a| a.is_loopback())
-            || host.parse::<Ipv6Addr>().is_ok_and(|a| a.is_loopback())
+        is_loopback_host(self.host())
     }
 
     /// The same repository at `tag`. Any digest is dropped so that the result
@@ -283,6 +280,22 @@ fn parse(input: &str, s: &str) -> Result<Reference, ReferenceError> {
 
 /// Splits `host[:port]` or `[ipv6][:port]` without validating; tolerant of any
 /// string because `Reference`'s fields are public.
+/// The one loopback rule: whether `host` (a name or an IP address, without port; an IPv6
+/// address with or without brackets) is this machine: `localhost`, an address in `127.0.0.0/8`,
+/// or `::1`. oras-rs talks plain HTTP to these by default, and sends credentials to them over
+/// plain HTTP.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<Ipv4Addr>().is_ok_and(|a| a.is_loopback())
+        || host.parse::<Ipv6Addr>().is_ok_and(|a| a.is_loopback())
+}
+
+/// [`is_loopback_host`] of a registry written `host[:port]` (IPv6 in brackets).
+pub fn is_loopback_registry(registry: &str) -> bool {
+    is_loopback_host(split_registry(registry).0)
+}
+
 fn split_registry(registry: &str) -> (&str, Option<&str>) {
     if let Some(rest) = registry.strip_prefix('[')
         && let Some((host, after)) = rest.split_once(']')
@@ -771,6 +784,27 @@ mod tests {
         ] {
             assert!(!parse_ok(s).is_loopback(), "{s}");
         }
+    }
+
+    #[test]
+    fn one_loopback_rule_for_hosts_and_registries() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.9.9.9",
+            "::1",
+            "[::1]",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["example.com", "10.0.0.1", "[::2]", "localhost.example.com"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+        for registry in ["localhost:5000", "127.0.0.1", "[::1]:5000", "[::1]"] {
+            assert!(is_loopback_registry(registry), "{registry}");
+        }
+        assert!(!is_loopback_registry("example.com:5000"));
     }
 
     #[test]

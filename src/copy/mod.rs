@@ -22,7 +22,7 @@ use crate::content::{BlobReader, Mount, ReadOnlyTarget, Target, read_manifest};
 use crate::digest::{Digest, VerifyError, VerifyingReader};
 use crate::error::{Error, Result};
 use crate::oci::{self, Descriptor, media_type};
-use crate::registry::client::RetryPolicy;
+use crate::registry::RetryPolicy;
 use crate::registry::error::TransportKind;
 
 /// Receives the progress of a copy; the binary turns these into status lines or bars.

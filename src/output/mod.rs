@@ -6,6 +6,7 @@
 pub mod model;
 pub mod progress;
 pub mod push;
+pub mod repo;
 pub mod report;
 pub mod template;
 

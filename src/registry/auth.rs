@@ -161,13 +161,6 @@ pub fn repository_scope(repository: &str, actions: &[&str]) -> String {
     format!("repository:{repository}:{}", actions.join(","))
 }
 
-/// Whether `host` (no port, IPv6 without brackets) is loopback: `localhost` or a loopback IP.
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
 fn is_internal_ip(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -197,7 +190,7 @@ pub fn validate_realm(registry_url: &Url, realm: &str) -> std::result::Result<Ur
     let registry = registry_url.host_str().unwrap_or_default().to_string();
     let refuse = |reason: &str| AuthError::UnsafeRealm {
         registry: registry.clone(),
-        realm: crate::registry::client::redact_url_str(realm),
+        realm: crate::registry::redact::redact_url_str(realm),
         reason: reason.to_string(),
     };
     let url = Url::parse(realm).map_err(|_| refuse("not a valid URL"))?;
@@ -213,8 +206,8 @@ pub fn validate_realm(registry_url: &Url, realm: &str) -> std::result::Result<Ur
     let host = url.host_str().unwrap_or_default();
     let same_host = host.eq_ignore_ascii_case(&registry);
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let internal =
-        bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(is_internal_ip);
+    let internal = crate::reference::is_loopback_host(bare)
+        || bare.parse::<IpAddr>().is_ok_and(is_internal_ip);
     if internal && !same_host {
         return Err(refuse(
             "a loopback, private or link-local address that is not the registry's own host",

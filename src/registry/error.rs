@@ -140,8 +140,8 @@ fn http_reason(status: u16) -> &'static str {
     }
 }
 
-/// The registry asked to be left alone for longer than oras waits (`Retry-After` beyond
-/// [`super::client::RetryPolicy::max_retry_after`]): fail at once and say how long.
+/// The registry asked to be left alone for longer than oras waits (`Retry-After` beyond 60 s, or
+/// `ORAS_MAX_RETRY_AFTER`): fail at once and say how long.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct RateLimited {
@@ -157,7 +157,7 @@ pub struct RateLimited {
 
 impl RateLimited {
     fn describe(&self) -> String {
-        let wait = super::client::human_duration(self.retry_after);
+        let wait = super::retry::human_duration(self.retry_after);
         let mut text = if self.status == 429 {
             format!("rate limited by {}, retry after {wait}", self.registry)
         } else {
@@ -176,8 +176,8 @@ impl RateLimited {
     pub fn hint(&self) -> String {
         format!(
             "Run the command again after that time. To let oras wait that long itself, set {}={}.",
-            super::client::ENV_MAX_RETRY_AFTER,
-            super::client::human_duration(self.retry_after)
+            super::retry::ENV_MAX_RETRY_AFTER,
+            super::retry::human_duration(self.retry_after)
         )
     }
 }

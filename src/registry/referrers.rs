@@ -8,11 +8,13 @@
 //! answered with an `OCI-Subject` header also proves the API. The result is remembered for the
 //! run (per repository, shared by clones) unless `--distribution-spec` forced it.
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
-use reqwest::{Method, StatusCode};
-use url::Url;
+use reqwest::StatusCode;
+use reqwest::header::ACCEPT;
 
-use super::{Repository, check_digest_header, content_type, header_str, read_capped};
+use super::Repository;
+use super::response::{content_type, header_str, read_capped};
+use super::tags::next_link;
+use super::transport::failure::error_response;
 use crate::content::MAX_MANIFEST_BYTES;
 use crate::error::{Error, Result};
 use crate::oci::{self, Descriptor, media_type};
@@ -68,21 +70,22 @@ impl Repository {
         subject: &Descriptor,
         artifact_type: Option<&str>,
     ) -> Result<Option<Vec<Descriptor>>> {
-        let mut url = self.url(&format!("referrers/{}", subject.digest))?;
-        if let Some(t) = artifact_type {
-            url.query_pairs_mut().append_pair("artifactType", t);
-        }
+        let mut url = self.endpoint.referrers(
+            &self.repository,
+            &subject.digest.to_string(),
+            artifact_type,
+        )?;
         let what = format!("referrers of {}@{}", self.name(), subject.digest);
         let mut found = Vec::new();
         for page in 0..MAX_REFERRERS_PAGES {
             let req = self
                 .client
-                .request(Method::GET, url.as_str())
+                .request(reqwest::Method::GET, url.as_str())
                 .header(ACCEPT, media_type::OCI_INDEX);
             let resp = self.client.send_raw(req).await?;
             let status = resp.status();
             if status == StatusCode::NOT_FOUND {
-                let err = super::client::error_response("GET", resp).await;
+                let err = error_response("GET", resp).await;
                 let name_unknown =
                     matches!(&err, Error::Response(r) if r.code() == Some("NAME_UNKNOWN"));
                 if page > 0 || name_unknown {
@@ -91,7 +94,7 @@ impl Repository {
                 return Ok(None);
             }
             if status != StatusCode::OK {
-                return Err(super::client::error_response("GET", resp).await);
+                return Err(error_response("GET", resp).await);
             }
             if content_type(&resp).as_deref() != Some(media_type::OCI_INDEX) {
                 if page == 0 {
@@ -137,10 +140,10 @@ impl Repository {
         reference: &str,
     ) -> Result<()> {
         if self.referrers.state() == ReferrersState::Supported {
-            return self.put_manifest(desc, bytes, reference).await;
+            return self.put_manifest(desc, bytes, reference).await.map(drop);
         }
         let entry = referrers::referrer_entry(desc, &bytes)?;
-        let oci_subject = self.put_manifest_subject(desc, bytes, reference).await?;
+        let oci_subject = self.put_manifest(desc, bytes, reference).await?;
         let Some((subject, entry)) = entry else {
             return Ok(());
         };
@@ -155,62 +158,4 @@ impl Repository {
         let _guard = self.referrers.index_lock.lock().await;
         referrers::add_to_tag_schema(self, &subject, entry).await
     }
-
-    /// `PUT /manifests/<reference>`, returning the `OCI-Subject` header of the answer.
-    async fn put_manifest_subject(
-        &self,
-        desc: &Descriptor,
-        bytes: Vec<u8>,
-        reference: &str,
-    ) -> Result<Option<String>> {
-        let url = self.url(&format!("manifests/{reference}"))?;
-        let bytes = bytes::Bytes::from(bytes);
-        let req = self
-            .client
-            .request(Method::PUT, url.as_str())
-            .header(CONTENT_TYPE, desc.media_type.as_str())
-            .body(bytes.clone());
-        let resp = self
-            .client
-            .send(req, &[StatusCode::CREATED])
-            .await
-            .map_err(|e| super::v1_1_hint(e, &bytes))?;
-        check_digest_header(&resp, &desc.digest)?;
-        Ok(header_str(&resp, "OCI-Subject")
-            .filter(|v| !v.is_empty())
-            .map(str::to_string))
-    }
-}
-
-/// The `rel="next"` target of a `Link` header, resolved against the current page; it must stay
-/// on the registry's origin.
-pub(super) fn next_link(resp: &reqwest::Response, current: &Url) -> Result<Option<Url>> {
-    let Some(link) = header_str(resp, "Link") else {
-        return Ok(None);
-    };
-    for part in link.split(',') {
-        let mut fields = part.split(';');
-        let target = fields.next().unwrap_or("").trim();
-        let is_next = fields.any(|f| {
-            let f = f.trim();
-            f == "rel=\"next\"" || f == "rel=next"
-        });
-        if !is_next {
-            continue;
-        }
-        let Some(target) = target.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
-            return Err(Error::Protocol(format!("invalid Link header: {link:?}")));
-        };
-        let next = current
-            .join(target)
-            .map_err(|e| Error::Protocol(format!("invalid Link header {link:?}: {e}")))?;
-        if next.origin() != current.origin() {
-            return Err(Error::Protocol(format!(
-                "the registry sent a next page on another origin ({}); refusing to follow it",
-                next.origin().ascii_serialization()
-            )));
-        }
-        return Ok(Some(next));
-    }
-    Ok(None)
 }

@@ -1,11 +1,11 @@
 //! `oras login`: check a credential against the registry's API root (a ping) and save it in the credential
 //! store (docker's config.json or its helper).
 
-use std::io::{BufRead, IsTerminal, Write};
+mod prompt;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use oras_rs::credentials::Credential;
+use oras_rs::registry::{Credentials, Registry};
 
 use super::options::{CommonArgs, RemoteArgs};
 
@@ -41,68 +41,20 @@ pub fn registry_name(raw: &str) -> String {
         .to_string()
 }
 
-fn read_line() -> Result<String> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read from stdin")?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_string())
-}
-
-fn prompt(text: &str) -> Result<()> {
-    print!("{text}");
-    std::io::stdout().flush().context("cannot write the prompt")
-}
-
-/// Reads a secret: without echo from a terminal, as a line otherwise.
-fn read_secret() -> Result<String> {
-    if std::io::stdin().is_terminal() {
-        let secret = rpassword::read_password().context("cannot read from the terminal")?;
-        Ok(secret)
-    } else {
-        let secret = read_line()?;
-        println!();
-        Ok(secret)
-    }
-}
-
-/// Asks for what the flags did not give, as oras does.
-fn complete(cred: Option<Credential>) -> Result<Credential> {
-    let mut cred = cred.unwrap_or_default();
-    if !cred.refresh_token.is_empty() || !cred.password.is_empty() {
-        return Ok(cred);
-    }
-    if cred.username.is_empty() {
-        prompt("Username: ")?;
-        cred.username = read_line()?;
-    }
-    if cred.username.is_empty() {
-        prompt("Token: ")?;
-        let token = read_secret()?;
-        if token.is_empty() {
-            bail!(oras_rs::Error::invalid("token required"));
-        }
-        return Ok(Credential::identity_token(token));
-    }
-    prompt("Password: ")?;
-    cred.password = read_secret()?;
-    if cred.password.is_empty() {
-        bail!(oras_rs::Error::invalid("password required"));
-    }
-    Ok(cred)
-}
-
 /// Runs `oras login`.
 pub async fn run(args: LoginArgs) -> Result<()> {
     let registry = registry_name(&args.registry);
     if registry.is_empty() {
         bail!(oras_rs::Error::invalid("the registry name is empty"));
     }
-    let cred = complete(args.remote.flag_credential()?)?;
+    let mut options = args.remote.options()?;
+    let cred = prompt::complete(match options.credentials {
+        Credentials::Static(c) => Some(c),
+        _ => None,
+    })?;
     let store = args.remote.store()?;
-    let client = args.remote.client(&registry, Some(cred.clone()))?;
-    oras_rs::registry::ping(&client, &registry, args.remote.plain_http).await?;
+    options.credentials = Credentials::Static(cred.clone());
+    Registry::open(&registry, &options)?.ping().await?;
     store
         .put(&registry, &cred)
         .await

@@ -1,0 +1,42 @@
+//! `oras repo ls` (alias `list`) and `oras repo tags` (alias `show-tags`).
+
+mod ls;
+mod tags;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use super::options::CommonArgs;
+
+/// Repository operations
+#[derive(Args, Debug)]
+pub struct RepoArgs {
+    #[command(subcommand)]
+    command: RepoCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum RepoCommand {
+    #[command(visible_alias = "list")]
+    Ls(ls::LsArgs),
+    #[command(visible_alias = "show-tags")]
+    Tags(tags::TagsArgs),
+}
+
+impl RepoArgs {
+    /// Shared flags, for logging set-up.
+    pub fn common(&self) -> &CommonArgs {
+        match &self.command {
+            RepoCommand::Ls(a) => &a.common,
+            RepoCommand::Tags(a) => &a.common,
+        }
+    }
+}
+
+/// Runs the chosen `oras repo` command.
+pub async fn run(args: RepoArgs) -> Result<()> {
+    match args.command {
+        RepoCommand::Ls(a) => ls::run(a).await,
+        RepoCommand::Tags(a) => tags::run(a).await,
+    }
+}

@@ -1,0 +1,61 @@
+//! Reading a registry's answers: headers, the media type, the digest it announces, and bodies
+//! read into memory under a cap.
+
+use reqwest::Response;
+
+use super::transport::failure::chain;
+use crate::digest::Digest;
+use crate::error::{Error, Result};
+
+/// Whether a `HEAD` was refused as a method (405, 501): some registries only answer `GET` on
+/// manifests (containerd switches to GET the same way).
+pub(super) fn head_refused(err: &Error) -> bool {
+    matches!(err, Error::Response(r) if matches!(r.status, 405 | 501))
+}
+
+/// Checks `Docker-Content-Digest` when the registry sent one.
+pub(super) fn check_digest_header(resp: &Response, expected: &Digest) -> Result<()> {
+    if let Some(value) = resp.headers().get("Docker-Content-Digest") {
+        let got = value.to_str().unwrap_or_default();
+        if got != expected.to_string() {
+            return Err(Error::Protocol(format!(
+                "invalid response: digest mismatch in Docker-Content-Digest: expected {expected}, got {got:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn header_str<'a>(resp: &'a Response, name: &str) -> Option<&'a str> {
+    resp.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The media type of a response, without parameters.
+pub(super) fn content_type(resp: &Response) -> Option<String> {
+    header_str(resp, "Content-Type").map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+}
+
+/// Reads a body into memory, refusing more than `limit` bytes.
+pub(super) async fn read_capped(mut resp: Response, limit: u64, what: &str) -> Result<Vec<u8>> {
+    if let Some(len) = resp.content_length()
+        && len > limit
+    {
+        return Err(Error::Protocol(format!(
+            "{what}: {len} bytes exceeds the {limit} bytes allowed"
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| Error::Protocol(format!("{what}: {}", chain(&e))))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > limit {
+            return Err(Error::Protocol(format!(
+                "{what}: more than the {limit} bytes allowed"
+            )));
+        }
+    }
+    Ok(body)
+}
