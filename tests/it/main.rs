@@ -19,5 +19,6 @@ mod manifest;
 mod push_pull;
 mod referrers;
 mod repo;
+mod repo_ls_auth;
 mod stdio;
 mod templates;

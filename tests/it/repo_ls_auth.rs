@@ -3,8 +3,7 @@
 //! request. Without one it fails as every other command does against this registry (and as
 //! oras-go does): the registry's Basic challenge finds no credential to answer it with.
 
-mod common;
-
+use crate::common;
 use common::auth::{PASSWORD, USER, start_htpasswd};
 use common::{Registry, assert_clean_failure, assert_success, oras, workdir, write_file};
 
