@@ -3,15 +3,17 @@
 //! is silent so stdout holds exactly one document. Errors and warnings go to stderr. On a
 //! terminal the observer draws progress bars on stderr instead ([`progress`]).
 
+pub mod backup;
+pub mod copy;
 pub mod model;
 pub mod progress;
+pub mod pull;
 pub mod push;
 pub mod report;
 pub mod template;
 
 use std::io::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use oras_rs::copy::CopyObserver;
 use oras_rs::oci::Descriptor;
@@ -59,7 +61,6 @@ pub struct StatusPrinter {
     enabled: bool,
     verbose: bool,
     out: Mutex<()>,
-    skipped_untitled: AtomicUsize,
     bars: Option<progress::Bars>,
 }
 
@@ -78,7 +79,6 @@ impl StatusPrinter {
             enabled,
             verbose,
             out: Mutex::new(()),
-            skipped_untitled: AtomicUsize::new(0),
             bars: None,
         }
     }
@@ -106,11 +106,6 @@ impl StatusPrinter {
             let _guard = self.out.lock();
             println_ignore_pipe(text);
         }
-    }
-
-    /// How many blobs without a title were skipped.
-    pub fn skipped_untitled(&self) -> usize {
-        self.skipped_untitled.load(Ordering::Relaxed)
     }
 
     fn name(&self, desc: &Descriptor) -> Option<String> {
@@ -160,9 +155,6 @@ impl CopyObserver for StatusPrinter {
         self.status(self.prompts.exists, desc);
     }
     fn on_skipped(&self, desc: &Descriptor) {
-        if desc.title().is_none() {
-            self.skipped_untitled.fetch_add(1, Ordering::Relaxed);
-        }
         self.status(self.prompts.skipped, desc);
     }
     fn on_mounted(&self, desc: &Descriptor) {

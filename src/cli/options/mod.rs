@@ -15,7 +15,11 @@ use oras_rs::reference::{Reference, parse_with_tags};
 use oras_rs::registry::{ClientOptions, HttpClient, Repository};
 
 mod concurrency;
+mod copy;
+pub use copy::{CopyEnds, CopyEndsArgs};
+mod pull;
 pub use concurrency::ConcurrencyArgs;
+pub use pull::PullFileArgs;
 
 /// `-d/--debug` and the deprecated `-v/--verbose`.
 #[derive(Args, Debug, Clone)]
