@@ -8,7 +8,9 @@ use crate::credentials::CredentialError;
 use crate::digest::{DigestError, VerifyError};
 use crate::oci::OciError;
 use crate::reference::ReferenceError;
-use crate::registry::error::{AuthError, ErrorResponse, RateLimited, TransportError};
+use crate::registry::error::{
+    AuthError, ErrorResponse, RateLimited, TransportError, TransportKind,
+};
 
 /// Result alias used across the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -194,6 +196,22 @@ impl Error {
         }
     }
 
+    /// Whether the same request may succeed if sent again: the connection broke or timed out
+    /// (a TLS failure would fail again), or the registry answered 408, 429 or a 5xx other than
+    /// 501/505 (the statuses a request is retried on). A refused digest or a missing
+    /// permission is not retryable. Contexts are not looked through: a failure wrapped in
+    /// [`Error::Context`] was already given up on.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(t) => t.kind != TransportKind::Tls,
+            Error::Response(r) => {
+                matches!(r.status, 408 | 429)
+                    || ((500..600).contains(&r.status) && !matches!(r.status, 501 | 505))
+            }
+            _ => false,
+        }
+    }
+
     /// The sentence that tells the user what to do next, when there is one.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -231,6 +249,30 @@ impl Error {
             ),
             _ => None,
         }
+    }
+}
+
+/// Names a descriptor for messages: its title and digest, or just the digest.
+fn describe(desc: &crate::oci::Descriptor) -> String {
+    match desc.title() {
+        Some(t) => format!("{t} ({})", desc.digest),
+        None => desc.digest.to_string(),
+    }
+}
+
+/// Turns a failed read of `desc` into an error that keeps a size or digest mismatch typed.
+#[doc(hidden)]
+pub fn read_error(desc: &crate::oci::Descriptor, e: std::io::Error) -> Error {
+    if crate::digest::verify_error(&e).is_none() {
+        return Error::Protocol(format!("{}: {e}", describe(desc)));
+    }
+    let text = e.to_string();
+    match e.into_inner().map(|inner| inner.downcast::<VerifyError>()) {
+        Some(Ok(v)) => Error::Verify {
+            context: describe(desc),
+            mismatch: *v,
+        },
+        _ => Error::Protocol(format!("{}: {text}", describe(desc))),
     }
 }
 

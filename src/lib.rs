@@ -23,4 +23,6 @@ pub mod referrers;
 pub mod registry;
 pub mod tag;
 
+pub use copy::pull::{PullOptions, Pulled, pull};
+pub use copy::{CopyOptions, copy};
 pub use error::{Error, Result};

@@ -161,6 +161,7 @@ pub async fn run(args: AttachArgs) -> Result<()> {
         // The subject is already in the repository: it was resolved there.
         include_subject: false,
         mount_from: None,
+        ..CopyOptions::default()
     };
     copy_root(
         &source,

@@ -16,6 +16,7 @@ pub mod pull;
 pub mod push;
 pub mod repo;
 pub mod resolve;
+pub mod restore;
 pub mod shared;
 pub mod stdio;
 pub mod tag;
@@ -51,7 +52,7 @@ enum Command {
     #[command(visible_alias = "repository")]
     Repo(repo::RepoArgs),
     Backup(backup::BackupArgs),
-    Restore(backup::RestoreArgs),
+    Restore(restore::RestoreArgs),
     Completion(completion::CompletionArgs),
     #[command(hide = true)]
     Man(completion::ManArgs),
@@ -95,8 +96,8 @@ impl Cli {
             Command::Blob(a) => blob::run(a).await,
             Command::Manifest(a) => manifest::run(a).await,
             Command::Repo(a) => repo::run(a).await,
-            Command::Backup(a) => backup::backup(a).await,
-            Command::Restore(a) => backup::restore(a).await,
+            Command::Backup(a) => backup::run(a).await,
+            Command::Restore(a) => restore::run(a).await,
             Command::Completion(a) => completion::run(a),
             Command::Man(a) => completion::run_man(a),
         }

@@ -11,8 +11,6 @@ use oras_rs::oci::{self, ImageSpec, PackOptions};
 
 use super::options::{CommonArgs, FormatArgs, OutputFormat, TargetArgs};
 use super::pack;
-/// Kept here for the commands that import it from push.
-pub use super::pack::split_file_arg;
 use crate::output::{self, push::PushReport};
 
 /// Push files to a registry or an OCI image layout
@@ -149,6 +147,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         filter: None,
         include_subject: true,
         mount_from: None,
+        ..CopyOptions::default()
     };
     if args.files.is_empty() {
         status.line("Uploading empty artifact");

@@ -2,12 +2,13 @@
 //! and `push` reads a file argument `-` from stdin, spooled to a temp file so its digest and
 //! size are known before the upload starts.
 
-use std::collections::HashSet;
-
 use anyhow::{Context, Result, bail};
-use oras_rs::Error;
+use oras_rs::PullOptions;
 use oras_rs::content::ReadOnlyTarget;
-use oras_rs::oci::{self, Descriptor, media_type};
+use oras_rs::copy::pull::pull_layer_to;
+use tokio::io::AsyncWriteExt;
+
+use super::options::{FormatArgs, OutputFormat};
 
 /// What a `push` file argument `-:<type>` is turned into before clap sees it (clap would read
 /// `-:` as a short flag); [`is_stdin`] recognises both forms.
@@ -31,35 +32,24 @@ pub fn is_stdin(path: &str) -> bool {
 }
 
 /// `pull -o -`: the manifest must have exactly one layer (after `-t` filtering); it is streamed,
-/// size and digest verified, to stdout. Nothing else is printed there.
+/// size and digest verified, to stdout. Nothing else is printed there, so only the text format
+/// is allowed.
 pub async fn pull_to_stdout(
     source: &dyn ReadOnlyTarget,
-    root: &Descriptor,
-    bytes: &[u8],
-    media_types: &HashSet<String>,
+    reference: &str,
+    opts: &PullOptions,
+    format: &FormatArgs,
 ) -> Result<()> {
-    if !media_type::is_manifest(&root.media_type) || media_type::is_index(&root.media_type) {
-        bail!(Error::invalid(format!(
-            "cannot pull {} ({}) to stdout: only an artifact with a single layer can be streamed",
-            root.digest, root.media_type
-        )));
+    if format.resolve()? != OutputFormat::Text {
+        bail!(
+            "--output - cannot be used with --format {}",
+            format.format.as_deref().unwrap_or_default()
+        );
     }
-    let manifest = oci::parse_manifest(bytes)?;
-    let layers: Vec<&Descriptor> = manifest
-        .layers
-        .iter()
-        .filter(|l| media_types.is_empty() || media_types.contains(&l.media_type))
-        .collect();
-    match layers.as_slice() {
-        [layer] => super::shared::write_blob_to(source, layer, "-").await,
-        _ => bail!(Error::invalid_with_hint(
-            format!(
-                "cannot pull to stdout: the artifact has {} layers, `-o -` needs exactly one",
-                layers.len()
-            ),
-            "Pull into a directory instead, or select one layer with --media-type."
-        )),
-    }
+    let mut stdout = tokio::io::stdout();
+    pull_layer_to(source, reference, opts, &mut stdout).await?;
+    stdout.flush().await.context("writing to stdout")?;
+    Ok(())
 }
 
 /// Copies stdin into a temp file (in the system temp dir) and returns its path, removed when

@@ -35,6 +35,28 @@ pub struct WritePolicy {
     pub unpack_limit: Option<u64>,
 }
 
+/// The environment variable capping the decompressed size (bytes) of one pulled directory.
+pub const ENV_MAX_UNPACK_SIZE: &str = "ORAS_MAX_UNPACK_SIZE";
+
+impl WritePolicy {
+    /// The default policy with [`WritePolicy::unpack_limit`] from [`ENV_MAX_UNPACK_SIZE`] when
+    /// it is set (and not empty); a value that is not a number of bytes is refused.
+    pub fn from_env() -> Result<Self> {
+        let unpack_limit = match std::env::var(ENV_MAX_UNPACK_SIZE) {
+            Ok(v) if !v.is_empty() => Some(v.parse().map_err(|_| {
+                Error::invalid(format!(
+                    "invalid {ENV_MAX_UNPACK_SIZE} value {v:?}: expected a number of bytes"
+                ))
+            })?),
+            _ => None,
+        };
+        Ok(WritePolicy {
+            unpack_limit,
+            ..WritePolicy::default()
+        })
+    }
+}
+
 /// A file written by a pull.
 #[derive(Debug, Clone)]
 pub struct WrittenFile {
@@ -444,7 +466,7 @@ fn write_error(desc: &Descriptor, tmp: &Path, e: std::io::Error) -> Error {
     if e.raw_os_error().is_some() && crate::digest::verify_error(&e).is_none() {
         Error::io(tmp, e)
     } else {
-        crate::copy::read_error(desc, e)
+        crate::error::read_error(desc, e)
     }
 }
 

@@ -726,7 +726,7 @@ async fn write_blob(
             if e.raw_os_error().is_some() && crate::digest::verify_error(&e).is_none() {
                 Error::io(tmp.path(), e)
             } else {
-                crate::copy::read_error(desc, e)
+                crate::error::read_error(desc, e)
             },
         );
     }

@@ -73,7 +73,7 @@ impl Target for MemoryStore {
             .take(MAX_MANIFEST_BYTES + 1)
             .read_to_end(&mut bytes)
             .await
-            .map_err(|e| crate::copy::read_error(desc, e))?;
+            .map_err(|e| crate::error::read_error(desc, e))?;
         if bytes.len() as u64 > MAX_MANIFEST_BYTES {
             return Err(Error::Protocol(format!(
                 "{}: too large to keep in memory",

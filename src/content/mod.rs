@@ -157,6 +157,6 @@ pub async fn read_manifest(reader: BlobReader, desc: &Descriptor) -> Result<Vec<
     verifying
         .read_to_end(&mut bytes)
         .await
-        .map_err(|e| crate::copy::read_error(desc, e))?;
+        .map_err(|e| crate::error::read_error(desc, e))?;
     Ok(bytes)
 }

@@ -1,19 +1,23 @@
-//! The one transfer algorithm: copy a graph of content from one target to another. Children are
-//! copied before their parent, so a manifest is stored only after everything it references (on a
-//! registry: the manifest PUT comes last and a failed push leaves no tag pointing at missing
-//! content). Each node is copied once, subgraphs the destination already has are skipped, and a
-//! semaphore permit is held only while one blob is checked and transfers, never while waiting
-//! for children.
+//! The one transfer algorithm: copy a graph of content from one target to another (oras-go v2's
+//! `oras.Copy`, extended as `oras.ExtendedCopy` to referrers). Children are copied before their
+//! parent, so a manifest is stored only after everything it references (on a registry: the
+//! manifest PUT comes last and a failed push leaves no tag pointing at missing content). Each
+//! node is copied once, subgraphs the destination already has are skipped, and a semaphore
+//! permit is held only while one blob is checked and transfers, never while waiting for children.
 //! Every byte read from the source is verified against its descriptor on the way.
 //!
-//! Between two repositories of one registry, blobs are mounted instead of transferred when the
-//! caller names the source repository ([`CopyOptions::mount_from`]); [`copy_referrers`] extends a
-//! copy to the referrers of the root (`cp -r`), and [`platform`] picks one manifest of an index.
+//! [`copy`] is the entry point: what it copies is said by [`CopyOptions`] (concurrency, progress,
+//! a platform of an index, the referrers, cross-repository mounts, a successor filter, subjects,
+//! extra tags). [`pull`] is a copy into files, [`backup`] copies per tag into an OCI layout and
+//! back, and [`platform`] picks one manifest of an index.
 
+pub mod backup;
 pub mod platform;
+pub mod pull;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_util::future::{BoxFuture, try_join_all};
 use tokio::sync::{OnceCell, Semaphore};
@@ -21,9 +25,12 @@ use tokio::sync::{OnceCell, Semaphore};
 use crate::content::{BlobReader, Mount, ReadOnlyTarget, Target, read_manifest};
 use crate::digest::{Digest, VerifyError, VerifyingReader};
 use crate::error::{Error, Result};
-use crate::oci::{self, Descriptor, media_type};
-use crate::registry::RetryPolicy;
-use crate::registry::error::TransportKind;
+use crate::oci::{self, Descriptor, Platform, media_type};
+use crate::reference::Reference;
+
+#[doc(hidden)]
+pub use crate::error::read_error;
+pub use pull::{PullFilter, pull_filter};
 
 /// Receives the progress of a copy; the binary turns these into status lines or bars.
 pub trait CopyObserver: Send + Sync {
@@ -61,10 +68,23 @@ pub enum Decision {
 /// Chooses, for each successor of a manifest, whether it is copied.
 pub type SuccessorFilter = Arc<dyn Fn(&Descriptor) -> Decision + Send + Sync>;
 
-/// How a copy runs.
+/// How a copy runs. The [`Default`] is oras-go's `DefaultCopyOptions`: 3 blobs at once, the
+/// whole graph (subjects included), no platform selection, no referrers, no mounts, no extra
+/// tags, no progress. Build one with the `with_*` methods:
+///
+/// ```
+/// use oras_rs::copy::CopyOptions;
+///
+/// let opts = CopyOptions::new()
+///     .with_concurrency(5)
+///     .with_referrers(true)
+///     .with_tags(vec!["latest".to_string()]);
+/// assert_eq!(opts.concurrency, 5);
+/// assert!(opts.include_subject && opts.platform.is_none());
+/// ```
 #[derive(Clone)]
 pub struct CopyOptions {
-    /// Blobs transferring at once.
+    /// Blobs transferring at once (also: extra tags written at once).
     pub concurrency: usize,
     /// Who hears about progress.
     pub observer: Arc<dyn CopyObserver>,
@@ -76,6 +96,15 @@ pub struct CopyOptions {
     /// The repository (of the destination's registry) blobs are mounted from instead of being
     /// transferred; when the destination answers that it cannot mount, the blob is copied.
     pub mount_from: Option<String>,
+    /// With a platform, [`copy`] copies the manifest of that platform from an index (or checks
+    /// that a single manifest is of it): see [`platform::select_platform`].
+    pub platform: Option<Platform>,
+    /// Whether [`copy`] copies the referrers of the root too, recursively (`cp -r`; see
+    /// [`copy_referrers`]).
+    pub referrers: bool,
+    /// Further tags [`copy`] points at the root once everything is copied
+    /// ([`crate::tag::tag_bytes_n`]).
+    pub extra_tags: Vec<String>,
 }
 
 impl Default for CopyOptions {
@@ -86,7 +115,76 @@ impl Default for CopyOptions {
             filter: None,
             include_subject: true,
             mount_from: None,
+            platform: None,
+            referrers: false,
+            extra_tags: Vec::new(),
         }
+    }
+}
+
+impl CopyOptions {
+    /// The defaults ([`CopyOptions::default`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`CopyOptions::concurrency`].
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    /// Sets [`CopyOptions::observer`].
+    pub fn with_observer(mut self, observer: Arc<dyn CopyObserver>) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// Sets [`CopyOptions::filter`].
+    pub fn with_filter(mut self, filter: SuccessorFilter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Sets [`CopyOptions::include_subject`].
+    pub fn with_include_subject(mut self, include: bool) -> Self {
+        self.include_subject = include;
+        self
+    }
+
+    /// Sets [`CopyOptions::mount_from`].
+    pub fn with_mount_from(mut self, repository: impl Into<Option<String>>) -> Self {
+        self.mount_from = repository.into();
+        self
+    }
+
+    /// Mounts blobs from the source repository when both sides are repositories of one
+    /// registry (as oras does); otherwise leaves [`CopyOptions::mount_from`] as it is.
+    pub fn with_mount_between(self, src: Option<&Reference>, dst: Option<&Reference>) -> Self {
+        match (src, dst) {
+            (Some(s), Some(d)) if s.registry == d.registry => {
+                self.with_mount_from(s.repository.clone())
+            }
+            _ => self,
+        }
+    }
+
+    /// Sets [`CopyOptions::platform`].
+    pub fn with_platform(mut self, platform: impl Into<Option<Platform>>) -> Self {
+        self.platform = platform.into();
+        self
+    }
+
+    /// Sets [`CopyOptions::referrers`].
+    pub fn with_referrers(mut self, referrers: bool) -> Self {
+        self.referrers = referrers;
+        self
+    }
+
+    /// Sets [`CopyOptions::extra_tags`].
+    pub fn with_tags(mut self, tags: Vec<String>) -> Self {
+        self.extra_tags = tags;
+        self
     }
 }
 
@@ -102,8 +200,54 @@ struct Ctx<'a> {
     seen: Mutex<HashMap<NodeKey, Arc<OnceCell<()>>>>,
 }
 
-/// Copies the graph rooted at `src_ref` (tag or digest) of `src` into `dst`, tagging the root
-/// `dst_ref` when given. Returns the root's descriptor.
+/// Copies the graph rooted at `src_ref` (tag or digest) of `src` into `dst` and returns the
+/// root's descriptor (oras-go's `oras.Copy`).
+///
+/// With [`CopyOptions::platform`] the root is the manifest of that platform. `dst_ref` is the
+/// tag the root gets (it is written under it even when the destination has the digest), or a
+/// digest the root must have (checked before anything is copied), or `None`. Then, as
+/// [`CopyOptions`] says, the root's referrers are copied ([`copy_referrers`]) and the extra
+/// tags written.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::content::layout::OciLayout;
+/// use oras_rs::content::memory::MemoryStore;
+/// use oras_rs::content::{ReadOnlyTarget, Target};
+/// use oras_rs::copy::{CopyOptions, copy};
+/// use oras_rs::digest::Digest;
+/// use oras_rs::oci::{Descriptor, media_type};
+///
+/// // A memory store holding one file and a manifest listing it, tagged `v1`.
+/// let src = MemoryStore::new();
+/// let hello = b"Hello World!\n".to_vec();
+/// let layer = Descriptor::new("plain/text", Digest::sha256_of(&hello), hello.len() as u64);
+/// src.insert(&layer, hello.clone());
+/// src.insert(&Descriptor::empty_json(), b"{}".to_vec());
+/// let manifest = format!(
+///     r#"{{"schemaVersion":2,"mediaType":"{}","artifactType":"application/vnd.example","config":{},"layers":[{}]}}"#,
+///     media_type::OCI_MANIFEST,
+///     serde_json::to_string(&Descriptor::empty_json()).unwrap(),
+///     serde_json::to_string(&layer).unwrap(),
+/// );
+/// let root = Descriptor::new(
+///     media_type::OCI_MANIFEST,
+///     Digest::sha256_of(manifest.as_bytes()),
+///     manifest.len() as u64,
+/// );
+/// src.push_reference(&root, manifest.into_bytes(), "v1").await?;
+///
+/// // Copy it into an OCI image layout, tagged `v1` and `latest`.
+/// let dir = tempfile::tempdir().unwrap();
+/// let layout = OciLayout::new(dir.path());
+/// let opts = CopyOptions::new().with_tags(vec!["latest".into()]);
+/// let copied = copy(&src, "v1", &layout, Some("v1"), &opts).await?;
+/// assert_eq!(copied.digest, root.digest);
+/// assert_eq!(layout.resolve("latest").await?.digest, root.digest);
+/// assert!(layout.exists(&layer).await?);
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn copy(
     src: &dyn ReadOnlyTarget,
     src_ref: &str,
@@ -111,9 +255,40 @@ pub async fn copy(
     dst_ref: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<Descriptor> {
+    Ok(copy_graph(src, src_ref, dst, dst_ref, opts).await?.0)
+}
+
+/// [`copy`], returning the root's bytes too.
+pub(crate) async fn copy_graph(
+    src: &dyn ReadOnlyTarget,
+    src_ref: &str,
+    dst: &dyn Target,
+    dst_ref: Option<&str>,
+    opts: &CopyOptions,
+) -> Result<(Descriptor, Vec<u8>)> {
     let (root, bytes) = src.fetch_reference(src_ref).await?;
-    copy_root(src, dst, &root, bytes, dst_ref, opts).await?;
-    Ok(root)
+    let (root, bytes) = match &opts.platform {
+        Some(p) => platform::select_platform(src, &root, bytes, p).await?,
+        None => (root, bytes),
+    };
+    let tag = match dst_ref.map(|r| (r, r.parse::<Digest>())) {
+        Some((_, Ok(wanted))) if wanted != root.digest => {
+            return Err(Error::invalid(format!(
+                "the destination digest {wanted} does not match the copied manifest {}",
+                root.digest
+            )));
+        }
+        Some((tag, Err(_))) => Some(tag),
+        _ => None,
+    };
+    copy_root(src, dst, &root, bytes.clone(), tag, opts).await?;
+    if opts.referrers {
+        copy_referrers(src, dst, &root, &bytes, opts)
+            .await
+            .map_err(|e| e.context(format!("copying the referrers of {}", root.digest)))?;
+    }
+    crate::tag::tag_bytes_n(dst, &root, &bytes, &opts.extra_tags, opts.concurrency).await?;
+    Ok((root, bytes))
 }
 
 /// Copies the graph below the manifest `root` (whose bytes the caller already holds), then the
@@ -249,13 +424,12 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
     // A failed upload is restarted from the source: a fresh reader, and on a registry a fresh
     // upload session (POST, then PUT). Before each restart the destination is asked whether the
     // blob arrived after all (the answer may have been lost, not the bytes).
-    let policy = RetryPolicy::from_env().unwrap_or_default();
     let mut restarts = 0;
     loop {
         match transfer_blob(ctx, desc).await {
             Ok(()) => break,
             Err(e) if restarts + 1 < UPLOAD_ATTEMPTS && upload_restartable(&e) => {
-                tokio::time::sleep(policy.backoff(restarts)).await;
+                tokio::time::sleep(restart_backoff(restarts)).await;
                 restarts += 1;
                 if ctx.dst.exists(desc).await? {
                     tracing::debug!(digest = %desc.digest, "blob arrived despite the failed upload");
@@ -287,18 +461,23 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
 /// at most twice.
 const UPLOAD_ATTEMPTS: u32 = 3;
 
-/// Whether a failed upload is worth restarting from the source: the connection broke or timed
-/// out, or the registry answered 408, 429 or a 5xx but 501/505 (the statuses a request is retried
-/// on), or 413 (a registry switches to chunked uploads after it). A refused digest, a missing permission or a TLS failure would fail again.
+/// Whether a failed upload is worth restarting from the source: the request is retryable
+/// ([`Error::is_retryable`]: a broken connection, a timeout, 408, 429, most 5xx), or the registry
+/// answered 413 (it switches to chunked uploads after it). A refused digest, a missing
+/// permission or a TLS failure would fail again.
 fn upload_restartable(e: &Error) -> bool {
-    match e {
-        Error::Transport(t) => t.kind != TransportKind::Tls,
-        Error::Response(r) => {
-            matches!(r.status, 408 | 413 | 429)
-                || ((500..600).contains(&r.status) && !matches!(r.status, 501 | 505))
-        }
-        _ => false,
-    }
+    e.is_retryable() || matches!(e, Error::Response(r) if r.status == 413)
+}
+
+/// The wait before restart number `restart` (0 for the first): the registry client's backoff,
+/// from `ORAS_RETRY_BASE_MS` (250 ms when unset), doubling, at most 16 times the base or 4 s.
+fn restart_backoff(restart: u32) -> Duration {
+    let base = std::env::var("ORAS_RETRY_BASE_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_millis(250), Duration::from_millis);
+    let max = Duration::from_secs(4).min(base.saturating_mul(16));
+    base.saturating_mul(1u32 << restart.min(20)).min(max)
 }
 
 /// One transfer of a blob: a new reader of the source, verified (unless the destination checks
@@ -402,79 +581,6 @@ pub async fn copy_referrers(
         }
     }
     Ok(())
-}
-
-/// Names a descriptor for messages: its title and digest, or just the digest.
-pub fn describe(desc: &Descriptor) -> String {
-    match desc.title() {
-        Some(t) => format!("{t} ({})", desc.digest),
-        None => desc.digest.to_string(),
-    }
-}
-
-/// Turns a failed read of `desc` into an error that keeps a size or digest mismatch typed.
-pub fn read_error(desc: &Descriptor, e: std::io::Error) -> Error {
-    if crate::digest::verify_error(&e).is_none() {
-        return Error::Protocol(format!("{}: {e}", describe(desc)));
-    }
-    let text = e.to_string();
-    match e.into_inner().map(|inner| inner.downcast::<VerifyError>()) {
-        Some(Ok(v)) => Error::Verify {
-            context: describe(desc),
-            mismatch: *v,
-        },
-        _ => Error::Protocol(format!("{}: {text}", describe(desc))),
-    }
-}
-
-/// What `pull` writes: titled layers (optionally only some media types) and, when asked, the
-/// config under a chosen name. Manifests are walked, the empty JSON blob is ignored, the config is
-/// ignored unless named, and other untitled blobs are skipped (and reported).
-#[derive(Debug, Clone, Default)]
-pub struct PullFilter {
-    /// The root manifest's config descriptor, if the root is an image manifest.
-    pub config: Option<Descriptor>,
-    /// `--config <path>`: the file name the config is written to.
-    pub config_title: Option<String>,
-    /// `--config <path>:<type>`: write the config only when it has this media type.
-    pub config_type: Option<String>,
-    /// `-t/--media-type`: when non-empty, only layers of these types are written.
-    pub media_types: std::collections::HashSet<String>,
-}
-
-/// Builds the [`SuccessorFilter`] of a pull.
-pub fn pull_filter(f: PullFilter) -> SuccessorFilter {
-    Arc::new(move |desc: &Descriptor| {
-        if let Some(cfg) = &f.config
-            && cfg.digest == desc.digest
-            && cfg.media_type == desc.media_type
-        {
-            return match &f.config_title {
-                Some(title) if f.config_type.as_ref().is_none_or(|t| *t == desc.media_type) => {
-                    let mut named = desc.clone();
-                    named
-                        .annotations
-                        .get_or_insert_default()
-                        .insert(oci::annotations::TITLE.to_string(), title.clone());
-                    Decision::Copy(Box::new(named))
-                }
-                _ => Decision::Ignore,
-            };
-        }
-        if media_type::is_manifest(&desc.media_type) || media_type::is_index(&desc.media_type) {
-            return Decision::Copy(Box::new(desc.clone()));
-        }
-        if desc.is_empty_json() {
-            return Decision::Ignore;
-        }
-        if desc.title().is_none() {
-            return Decision::Skip;
-        }
-        if !f.media_types.is_empty() && !f.media_types.contains(&desc.media_type) {
-            return Decision::Skip;
-        }
-        Decision::Copy(Box::new(desc.clone()))
-    })
 }
 
 #[cfg(test)]

@@ -3,8 +3,11 @@
 //! is silent so stdout holds exactly one document. Errors and warnings go to stderr. On a
 //! terminal the observer draws progress bars on stderr instead ([`progress`]).
 
+pub mod backup;
+pub mod copy;
 pub mod model;
 pub mod progress;
+pub mod pull;
 pub mod push;
 pub mod repo;
 pub mod report;
@@ -12,7 +15,6 @@ pub mod template;
 
 use std::io::Write;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use oras_rs::copy::CopyObserver;
 use oras_rs::oci::Descriptor;
@@ -60,7 +62,6 @@ pub struct StatusPrinter {
     enabled: bool,
     verbose: bool,
     out: Mutex<()>,
-    skipped_untitled: AtomicUsize,
     bars: Option<progress::Bars>,
 }
 
@@ -79,7 +80,6 @@ impl StatusPrinter {
             enabled,
             verbose,
             out: Mutex::new(()),
-            skipped_untitled: AtomicUsize::new(0),
             bars: None,
         }
     }
@@ -107,11 +107,6 @@ impl StatusPrinter {
             let _guard = self.out.lock();
             println_ignore_pipe(text);
         }
-    }
-
-    /// How many blobs without a title were skipped.
-    pub fn skipped_untitled(&self) -> usize {
-        self.skipped_untitled.load(Ordering::Relaxed)
     }
 
     fn name(&self, desc: &Descriptor) -> Option<String> {
@@ -161,9 +156,6 @@ impl CopyObserver for StatusPrinter {
         self.status(self.prompts.exists, desc);
     }
     fn on_skipped(&self, desc: &Descriptor) {
-        if desc.title().is_none() {
-            self.skipped_untitled.fetch_add(1, Ordering::Relaxed);
-        }
         self.status(self.prompts.skipped, desc);
     }
     fn on_mounted(&self, desc: &Descriptor) {

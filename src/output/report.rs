@@ -15,3 +15,10 @@ pub trait Report {
     /// The JSON document.
     fn json(&self) -> Self::Json;
 }
+
+/// Prints the text rendering of `report` (for commands without `--format`).
+pub fn print_text<R: Report>(report: &R) {
+    for line in report.text() {
+        super::println_ignore_pipe(&line);
+    }
+}

@@ -14,8 +14,12 @@ use oras_rs::oci::Platform;
 use oras_rs::reference::{Reference, parse_with_tags};
 
 mod concurrency;
+mod copy;
+mod pull;
 mod remote;
 pub use concurrency::ConcurrencyArgs;
+pub use copy::{CopyEnds, CopyEndsArgs};
+pub use pull::PullFileArgs;
 pub use remote::RemoteArgs;
 
 /// `-d/--debug` and the deprecated `-v/--verbose`.
