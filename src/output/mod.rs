@@ -3,10 +3,14 @@
 //! is silent so stdout holds exactly one document. Errors and warnings go to stderr. On a
 //! terminal the observer draws progress bars on stderr instead ([`progress`]).
 
+pub mod blob;
+pub mod discover;
+pub mod manifest;
 pub mod model;
 pub mod progress;
 pub mod push;
 pub mod report;
+pub mod tag;
 pub mod template;
 
 use std::io::Write;

@@ -15,7 +15,9 @@ use oras_rs::reference::{Reference, parse_with_tags};
 use oras_rs::registry::{ClientOptions, HttpClient, Repository};
 
 mod concurrency;
+mod descriptor;
 pub use concurrency::ConcurrencyArgs;
+pub use descriptor::DescriptorArgs;
 
 /// `-d/--debug` and the deprecated `-v/--verbose`.
 #[derive(Args, Debug, Clone)]
