@@ -10,7 +10,7 @@
 //! use oras_rs::{blob, manifest};
 //!
 //! let dir = tempfile::tempdir().unwrap();
-//! let layout = OciLayout::new(dir.path());
+//! let layout = OciLayout::new(dir.path().join("layout"));
 //! // An image for linux/arm64: its config, then its manifest tagged `arm64`.
 //! let config = br#"{"architecture":"arm64","os":"linux"}"#;
 //! let config_desc = oras_rs::oci::Descriptor::new(

@@ -9,7 +9,7 @@
 //! use oras_rs::manifest::{self, FetchOptions, Stored};
 //!
 //! let dir = tempfile::tempdir().unwrap();
-//! let layout = OciLayout::new(dir.path());
+//! let layout = OciLayout::new(dir.path().join("layout"));
 //! let bytes = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
 //! let desc = manifest::describe(bytes, None)?;
 //! assert_eq!(manifest::push(&layout, &desc, bytes, "v1", &NoopObserver).await?, Stored::Pushed);
