@@ -22,11 +22,9 @@ pub(super) fn check_artifact_type(artifact_type: Option<&str>) -> Result<()> {
 
 /// The digests of `--remove`.
 pub(super) fn parse_removals(remove: &[String]) -> Result<Vec<Digest>> {
-    let not_digest = |r: &String| Error::invalid(format!("remove: {r} is not a digest"));
-    Ok(remove
-        .iter()
-        .map(|r| r.parse::<Digest>().map_err(|_| not_digest(r)))
-        .collect::<Result<Vec<_>, _>>()?)
+    let invalid = |r: &String| Error::invalid(format!("remove: {r} is not a digest"));
+    let parse = |r: &String| r.parse::<Digest>().map_err(|_| invalid(r));
+    Ok(remove.iter().map(parse).collect::<Result<_, _>>()?)
 }
 
 /// `--output` and `--pretty`: where a built index goes instead of the registry.
