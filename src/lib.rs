@@ -11,12 +11,15 @@
 //! [`Error`]s into output and exit codes.
 #![deny(missing_docs)]
 
+pub mod blob;
 pub mod content;
 pub mod copy;
 pub mod credentials;
 pub mod digest;
 pub mod error;
+pub mod index;
 pub mod listing;
+pub mod manifest;
 pub mod oci;
 pub mod reference;
 pub mod referrers;

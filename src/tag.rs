@@ -54,6 +54,30 @@ pub async fn tag_bytes_n(
         .await
 }
 
+/// Checks `tags` before any is written: each must make a valid reference with the repository
+/// `repository` (`registry/name`) of a registry, or, for a store without one (`None`: an OCI
+/// layout), merely not be empty.
+///
+/// ```
+/// assert!(oras_rs::tag::check_tags(Some("localhost:5000/hello"), &["v1".into()]).is_ok());
+/// assert!(oras_rs::tag::check_tags(Some("localhost:5000/hello"), &["a b".into()]).is_err());
+/// assert!(oras_rs::tag::check_tags(None, &["".into()]).is_err());
+/// ```
+pub fn check_tags(repository: Option<&str>, tags: &[String]) -> Result<()> {
+    match repository {
+        Some(name) => {
+            for tag in tags {
+                format!("{name}:{tag}")
+                    .parse::<crate::reference::Reference>()
+                    .map_err(|e| Error::from(e).context(format!("unable to add tag {tag:?}")))?;
+            }
+            Ok(())
+        }
+        None if tags.iter().any(String::is_empty) => Err(Error::invalid("a tag cannot be empty")),
+        None => Ok(()),
+    }
+}
+
 /// Resolves `reference` in `target` and points each of `tags` at the same manifest (oras-go's
 /// `oras.TagN`); returns the manifest's descriptor.
 pub async fn tag_n(

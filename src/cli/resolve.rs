@@ -1,11 +1,11 @@
 //! `oras resolve`: print the digest a tag (or a platform of an index) resolves to.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
-use oras_rs::Error;
-use oras_rs::copy::platform::resolve_platform;
+use oras_rs::manifest;
 
 use super::options::{CommonArgs, PlatformArgs, TargetArgs};
+use super::shared;
 use crate::output;
 
 /// [Preview] Resolves digest of the target artifact
@@ -43,13 +43,9 @@ impl ResolveArgs {
 pub async fn run(args: ResolveArgs) -> Result<()> {
     let platform = args.platform.parse()?;
     let source = args.target.open_read(&args.reference)?;
-    let Some(reference) = source.reference.clone() else {
-        bail!(Error::invalid_with_hint(
-            format!("{:?}: no tag or digest specified", args.reference),
-            "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras resolve -h\" for more options and examples"
-        ));
-    };
-    let desc = resolve_platform(&*source.target, &reference, platform.as_ref())
+    let reference =
+        shared::require_reference(source.reference.clone(), &args.reference, "resolve")?;
+    let desc = manifest::resolve(&*source.target, &reference, platform.as_ref())
         .await
         .context("failed to resolve digest")?;
     if args.full_reference {

@@ -1,16 +1,19 @@
-//! Helpers the manifest, blob and repo commands share: the `[y/N]` prompt, `--descriptor` and
-//! `--pretty` output, references that must carry a tag or digest, streaming a verified blob to
-//! a file or stdout.
+//! Helpers the manifest, blob and repo commands share: the `[y/N]` prompt, `--pretty` output,
+//! the deletion dialogue, references that must carry a tag or digest, reading a manifest file,
+//! streaming a verified blob to a file or stdout. The work itself is the library's
+//! (`oras_rs::manifest`, `oras_rs::blob`); these helpers hold the CLI's wording.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use oras_rs::Error;
-use oras_rs::content::{ReadOnlyTarget, Target};
-use oras_rs::digest::VerifyingReader;
-use oras_rs::oci::{self, Descriptor};
+use oras_rs::content::{MAX_MANIFEST_BYTES, ReadOnlyTarget, Target};
+use oras_rs::digest::Digest;
+use oras_rs::oci::Descriptor;
 use tokio::io::AsyncWriteExt;
+
+use crate::cli::options::{DescriptorArgs, FormatArgs, OutputFormat};
 
 /// Asks `question [y/N] ` on stdout and reads one line from stdin: only `y`/`yes` (any case)
 /// confirm; end of input declines.
@@ -104,14 +107,19 @@ pub fn print_json(bytes: &[u8], pretty: bool) -> Result<()> {
     Ok(())
 }
 
-/// `--descriptor` output: the descriptor as compact JSON, or indented with `--pretty`.
-pub fn print_descriptor(desc: &Descriptor, pretty: bool) -> Result<()> {
-    if pretty {
-        crate::output::print_json_bytes(&oci::to_go_json_pretty(desc)?);
-    } else {
-        crate::output::print_json_bytes(&oci::to_go_json(desc)?);
-    }
-    Ok(())
+/// Prints a report's text lines (for commands without `--format`).
+pub fn emit_text(report: &impl crate::output::report::Report) -> Result<()> {
+    let text = FormatArgs {
+        format: None,
+        template: None,
+    };
+    text.emit(report)
+}
+
+/// Status lines of a single manifest or blob push (`Uploading`/`Uploaded`/`Exists` with the
+/// short digest and media type), printed when `on` and `-v` is not `false`; no progress bars.
+pub fn push_status(on: bool, verbose: bool) -> crate::output::StatusPrinter {
+    crate::output::StatusPrinter::new(crate::output::PUSH, on, verbose)
 }
 
 /// What `blob delete` and `manifest delete` were asked, for [`delete_resolved`].
@@ -124,14 +132,12 @@ pub struct Deletion<'a> {
     pub question_tail: &'static str,
     /// `-f/--force`.
     pub force: bool,
-    /// `--descriptor`.
-    pub descriptor: bool,
-    /// `--pretty`.
-    pub pretty: bool,
+    /// `--descriptor` and `--pretty`.
+    pub descriptor: DescriptorArgs,
 }
 
 /// The shared end of `blob delete` and `manifest delete`, once the reference was resolved:
-/// `Missing` under `--force`, the `[y/N]` prompt, the DELETE, then the descriptor or `Deleted`.
+/// `Missing` under `--force`, the `[y/N]` prompt, the deletion, then the descriptor or `Deleted`.
 pub async fn delete_resolved(
     target: &crate::cli::options::Opened<dyn Target>,
     resolved: oras_rs::Result<Descriptor>,
@@ -139,7 +145,7 @@ pub async fn delete_resolved(
 ) -> Result<()> {
     let desc = match resolved {
         Ok(desc) => desc,
-        Err(Error::NotFound(_)) if d.force && !d.descriptor => {
+        Err(Error::NotFound(_)) if d.force && !d.descriptor.descriptor => {
             crate::output::println_ignore_pipe(&format!("Missing {}", d.reference));
             return Ok(());
         }
@@ -160,9 +166,9 @@ pub async fn delete_resolved(
         crate::output::println_ignore_pipe("Operation cancelled.");
         return Ok(());
     }
-    target.target.delete(&desc).await?;
-    if d.descriptor {
-        return print_descriptor(&desc, d.pretty);
+    oras_rs::manifest::delete(&*target.target, &desc).await?;
+    if d.descriptor.descriptor {
+        return d.descriptor.print(&desc);
     }
     crate::output::println_ignore_pipe(&format!(
         "Deleted {} {}",
@@ -185,6 +191,65 @@ pub fn require_reference(reference: Option<String>, raw: &str, cmd: &str) -> Res
     }
 }
 
+/// Fails when the reference `raw` names a digest (`given`) other than `actual`, the digest of
+/// `what` (`the manifest`, a file name).
+pub fn check_given_digest(
+    given: Option<&str>,
+    actual: &Digest,
+    raw: &str,
+    what: &str,
+) -> Result<()> {
+    if let Some(given) = given.and_then(|r| r.parse::<Digest>().ok())
+        && given != *actual
+    {
+        bail!(Error::invalid(format!(
+            "{raw}: the digest of {what} is {actual}, not {given}"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads at most 4 MiB from `file` (`-`: stdin), the most a manifest may be.
+pub fn read_manifest_file(file: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let limit = MAX_MANIFEST_BYTES + 1;
+    if file == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .context("reading the manifest from stdin")?;
+    } else {
+        std::fs::File::open(file)
+            .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+            .map_err(|e| Error::io(file, e))?;
+    }
+    if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+        bail!(Error::invalid(format!(
+            "{file}: a manifest may be at most {MAX_MANIFEST_BYTES} bytes"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The descriptor of the manifest `bytes` read from `file`: of the `--media-type` given, or of
+/// the type the document declares.
+pub fn manifest_descriptor(bytes: &[u8], flag: Option<&str>, file: &str) -> Result<Descriptor> {
+    let declared = oras_rs::manifest::declared_media_type(bytes)
+        .map_err(|_| Error::invalid(format!("{file}: not a valid json file")))?;
+    let Some(media_type) = flag
+        .filter(|m| !m.is_empty())
+        .map(str::to_string)
+        .or(declared)
+    else {
+        bail!(Error::invalid_with_hint(
+            format!("media type is not specified via the flag \"--media-type\" nor in {file:?}"),
+            "Please specify a valid media type in the manifest JSON or via the \"--media-type\" flag"
+        ));
+    };
+    Ok(oras_rs::manifest::describe(bytes, Some(&media_type))?)
+}
+
 /// Streams the blob `desc` from `source` through a size and digest check into `output`: `-`
 /// is stdout; a file is written to a temporary file beside it and renamed once verified.
 pub async fn write_blob_to(
@@ -192,35 +257,83 @@ pub async fn write_blob_to(
     desc: &Descriptor,
     output: &str,
 ) -> Result<()> {
-    let reader = source.fetch(desc).await?;
-    let mut verifying = VerifyingReader::new(reader, desc.digest.clone(), desc.size);
     if output == "-" {
         let mut stdout = tokio::io::stdout();
-        tokio::io::copy(&mut verifying, &mut stdout)
-            .await
-            .map_err(|e| oras_rs::copy::read_error(desc, e))?;
+        oras_rs::blob::fetch_to(source, desc, &mut stdout).await?;
         stdout.flush().await.context("writing to stdout")?;
         return Ok(());
     }
-    let path = Path::new(output);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".oras-partial-")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
-    let (file, temp_path) = temp.into_parts();
-    let mut file = tokio::fs::File::from_std(file);
-    tokio::io::copy(&mut verifying, &mut file)
-        .await
-        .map_err(|e| oras_rs::copy::read_error(desc, e))?;
-    file.flush().await.map_err(|e| Error::io(&temp_path, e))?;
-    drop(file);
-    temp_path
-        .persist(path)
-        .map_err(|e| Error::io(path, e.error))?;
+    Ok(oras_rs::blob::fetch_to_file(source, desc, Path::new(output)).await?)
+}
+
+/// The digest a blob reference must end with (`<name>@<digest>`).
+pub fn require_digest(reference: Option<&str>, raw: &str, cmd: &str) -> Result<Digest> {
+    match reference.map(str::parse::<Digest>) {
+        Some(Ok(d)) => Ok(d),
+        _ => bail!(Error::invalid_with_hint(
+            format!("{raw:?}: no digest specified"),
+            format!(
+                "Please specify a reference in the form of \"<name>@<digest>\". Run \"oras blob {cmd} -h\" for more options and examples"
+            )
+        )),
+    }
+}
+
+/// The digest a `blob push` reference may end with (`<name>[@<digest>]`).
+pub fn optional_digest(reference: Option<&str>, raw: &str) -> Result<Option<Digest>> {
+    let Some(r) = reference else { return Ok(None) };
+    Ok(Some(r.parse::<Digest>().map_err(|_| {
+        Error::invalid_with_hint(
+            format!("{raw:?}: a blob is addressed by digest, not by tag"),
+            "Please specify a reference in the form of \"<name>[@<digest>]\". Run \"oras blob push -h\" for more options and examples",
+        )
+    })?))
+}
+
+/// `--size` and the reference's digest, when given, must be those of the file.
+pub fn check_blob_file(
+    desc: &Descriptor,
+    size: Option<u64>,
+    given: Option<&Digest>,
+    raw: &str,
+    file: &str,
+) -> Result<()> {
+    if let Some(size) = size
+        && size != desc.size
+    {
+        bail!(Error::invalid(format!(
+            "input size {size} does not match the actual content size {}",
+            desc.size
+        )));
+    }
+    let given = given.map(Digest::to_string);
+    check_given_digest(given.as_deref(), &desc.digest, raw, file)
+}
+
+/// `manifest fetch`'s exclusions: `--format` against `--pretty` and `--descriptor`,
+/// `--descriptor` and non-text formats against `--output -`, `--media-type` on a layout
+/// (`layout_types`).
+pub fn check_fetch_flags(
+    format: &FormatArgs,
+    d: DescriptorArgs,
+    output: Option<&str>,
+    layout_types: bool,
+) -> Result<()> {
+    let text = format.resolve()? == OutputFormat::Text;
+    let explicit = format.format.is_some();
+    if explicit && d.pretty {
+        bail!("--format and --pretty cannot be used at the same time");
+    }
+    if explicit && d.descriptor {
+        bail!("--format and --descriptor cannot be used at the same time");
+    }
+    d.check_output(output)?;
+    if output == Some("-") && !text {
+        bail!("--output - can only be used with the text format");
+    }
+    if layout_types {
+        bail!("--media-type cannot be used with an OCI image layout");
+    }
     Ok(())
 }
 

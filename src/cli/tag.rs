@@ -1,13 +1,12 @@
 //! `oras tag`: give a manifest of a registry or an OCI image layout more tags.
 
-use crate::cli::options::ConcurrencyArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use futures_util::{StreamExt, TryStreamExt, stream};
-use oras_rs::Error;
+use oras_rs::{Error, tag};
 
-use super::options::{CommonArgs, TargetArgs, TargetKind};
-use crate::output;
+use super::options::{CommonArgs, ConcurrencyArgs, TargetArgs, TargetKind};
+use super::shared;
+use crate::output::{self, tag::TagReport};
 
 /// Tag a manifest in a registry or an OCI image layout
 #[derive(Args, Debug)]
@@ -58,12 +57,7 @@ pub async fn run(args: TagArgs) -> Result<()> {
         .target
         .open(&args.reference)
         .with_context(|| format!("unable to add tag for '{}'", args.reference))?;
-    let Some(reference) = target.reference.clone() else {
-        bail!(Error::invalid_with_hint(
-            format!("{:?}: no tag or digest specified", args.reference),
-            "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras tag -h\" for more options and examples"
-        ));
-    };
+    let reference = shared::require_reference(target.reference.clone(), &args.reference, "tag")?;
     if args.tags.is_empty() {
         bail!(Error::invalid_with_hint(
             "no new tag specified",
@@ -71,36 +65,12 @@ pub async fn run(args: TagArgs) -> Result<()> {
         ));
     }
     // Check every tag before writing any.
-    if target.kind == TargetKind::Registry {
-        for tag in &args.tags {
-            format!("{}:{tag}", target.name)
-                .parse::<oras_rs::reference::Reference>()
-                .with_context(|| format!("unable to add tag {tag:?}"))?;
-        }
-    } else if args.tags.iter().any(String::is_empty) {
-        bail!(Error::invalid("a tag cannot be empty"));
-    }
+    let registry = (target.kind == TargetKind::Registry).then_some(target.name.as_str());
+    tag::check_tags(registry, &args.tags)?;
     let (desc, bytes) = target.target.fetch_reference(&reference).await?;
-    output::println_ignore_pipe(&format!(
-        "Tagging {} {}@{}",
-        target.kind.marker(),
-        target.name,
-        desc.digest
-    ));
-    let store = &*target.target;
-    let (desc, bytes) = (&desc, &bytes);
-    stream::iter(args.tags.iter())
-        .map(|tag| async move {
-            store
-                .push_reference(desc, bytes.clone(), tag)
-                .await
-                .with_context(|| format!("tagging {} as {tag}", desc.digest))?;
-            Ok::<_, anyhow::Error>(tag)
-        })
-        .buffered(args.concurrency.get())
-        .try_for_each(|tag| async move {
-            output::println_ignore_pipe(&format!("Tagged {tag}"));
-            Ok(())
-        })
-        .await
+    let (marker, name) = (target.kind.marker(), &target.name);
+    output::println_ignore_pipe(&format!("Tagging {marker} {name}@{}", desc.digest));
+    let concurrency = args.concurrency.get();
+    let tagged = tag::tag_bytes_n(&*target.target, &desc, &bytes, &args.tags, concurrency).await?;
+    shared::emit_text(&TagReport { tagged })
 }

@@ -4,13 +4,17 @@
 //! terminal the observer draws progress bars on stderr instead ([`progress`]).
 
 pub mod backup;
+pub mod blob;
 pub mod copy;
+pub mod discover;
+pub mod manifest;
 pub mod model;
 pub mod progress;
 pub mod pull;
 pub mod push;
 pub mod repo;
 pub mod report;
+pub mod tag;
 pub mod template;
 
 use std::io::Write;

@@ -3,25 +3,21 @@
 use anyhow::{Result, bail};
 use clap::Args;
 
-use crate::cli::options::{CommonArgs, TargetArgs};
+use crate::cli::options::{CommonArgs, DescriptorArgs, TargetArgs};
 use crate::cli::shared;
 
 /// Fetch a blob from a registry or an OCI image layout
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Example - Fetch a blob from registry and save it to a local file:\n  oras blob fetch --output blob.tar.gz localhost:5000/hello@sha256:9a201d228ebd966211f7d1131be19f152be428bd373a92071c71d8deaf83b3e5\n\nExample - Fetch a blob and print it to stdout:\n  oras blob fetch --output - localhost:5000/hello@sha256:9a201d228ebd966211f7d1131be19f152be428bd373a92071c71d8deaf83b3e5\n\nExample - Fetch the descriptor of a blob:\n  oras blob fetch --descriptor localhost:5000/hello@sha256:9a201d228ebd966211f7d1131be19f152be428bd373a92071c71d8deaf83b3e5"
+    after_help = "Example - Fetch a blob from registry and save it to a local file:\n  oras blob fetch --output blob.tar.gz localhost:5000/hello@sha256:9a201d228ebd966211f7d1131be19f152be428bd373a92071c71d8deaf83b3e5\n\nExample - Fetch a blob and print it to stdout:\n  oras blob fetch --output - localhost:5000/hello@sha256:9a201d228ebd966211f7d1131be19f152be428bd373a92071c71d8deaf83b3e5\n\nExample - Fetch the descriptor of a blob:\n  oras blob fetch --descriptor localhost:5000/hello@sha256:9a201d228ebd966211f7d1131be19f152be428bd373a92071c71d8deaf83b3e5",
+    mut_arg("descriptor", |a| a.help("Output the descriptor of the blob"))
 )]
 pub struct FetchArgs {
     #[command(flatten)]
     pub(super) common: CommonArgs,
 
-    /// Output the descriptor of the blob
-    #[arg(long)]
-    descriptor: bool,
-
-    /// Prettify JSON output
-    #[arg(long)]
-    pretty: bool,
+    #[command(flatten)]
+    descriptor: DescriptorArgs,
 
     /// Output file path, `-` for stdout
     #[arg(short = 'o', long, value_name = "PATH")]
@@ -37,20 +33,18 @@ pub struct FetchArgs {
 
 /// Runs `oras blob fetch`.
 pub async fn run(args: FetchArgs) -> Result<()> {
-    if args.output.is_none() && !args.descriptor {
+    if args.output.is_none() && !args.descriptor.descriptor {
         bail!("either `--output` or `--descriptor` must be provided");
     }
-    if args.output.as_deref() == Some("-") && args.descriptor {
-        bail!("--descriptor cannot be used with --output -: both would be written to stdout");
-    }
+    args.descriptor.check_output(args.output.as_deref())?;
     let source = args.target.open_read(&args.reference)?;
-    let digest = super::require_digest(source.reference.as_deref(), &args.reference, "fetch")?;
+    let digest = shared::require_digest(source.reference.as_deref(), &args.reference, "fetch")?;
     let desc = source.target.resolve_blob(&digest).await?;
     if let Some(output) = &args.output {
         shared::write_blob_to(&*source.target, &desc, output).await?;
     }
-    if args.descriptor {
-        shared::print_descriptor(&desc, args.pretty)?;
+    if args.descriptor.descriptor {
+        args.descriptor.print(&desc)?;
     }
     Ok(())
 }

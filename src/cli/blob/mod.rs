@@ -4,10 +4,8 @@ pub mod delete;
 pub mod fetch;
 pub mod push;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use oras_rs::Error;
-use oras_rs::digest::Digest;
 
 use super::options::CommonArgs;
 
@@ -44,18 +42,5 @@ pub async fn run(args: BlobArgs) -> Result<()> {
         BlobCommand::Delete(a) => delete::run(a).await,
         BlobCommand::Fetch(a) => fetch::run(a).await,
         BlobCommand::Push(a) => push::run(a).await,
-    }
-}
-
-/// The digest a blob reference must end with (`<name>@<digest>`).
-fn require_digest(reference: Option<&str>, raw: &str, cmd: &str) -> Result<Digest> {
-    match reference.map(str::parse::<Digest>) {
-        Some(Ok(d)) => Ok(d),
-        _ => bail!(Error::invalid_with_hint(
-            format!("{raw:?}: no digest specified"),
-            format!(
-                "Please specify a reference in the form of \"<name>@<digest>\". Run \"oras blob {cmd} -h\" for more options and examples"
-            )
-        )),
     }
 }

@@ -1,16 +1,17 @@
 //! `oras manifest delete` (aliases `remove`, `rm`): delete a manifest and every tag pointing at
 //! it, after a `[y/N]` prompt unless `--force`.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
 
-use crate::cli::options::{CommonArgs, DistributionSpecArgs, TargetArgs};
+use crate::cli::options::{CommonArgs, DescriptorArgs, DistributionSpecArgs, TargetArgs};
 use crate::cli::shared;
 
 /// Delete a manifest from remote registry
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Example - Delete a manifest tagged with 'v1' from repository 'localhost:5000/hello':\n  oras manifest delete localhost:5000/hello:v1\n\nExample - Delete a manifest without prompting confirmation:\n  oras manifest delete --force localhost:5000/hello:v1\n\nExample - Delete a manifest and print its descriptor:\n  oras manifest delete --descriptor --force localhost:5000/hello:v1\n\nExample - Delete a manifest by digest 'sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9' from repository 'localhost:5000/hello':\n  oras manifest delete localhost:5000/hello@sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9"
+    after_help = "Example - Delete a manifest tagged with 'v1' from repository 'localhost:5000/hello':\n  oras manifest delete localhost:5000/hello:v1\n\nExample - Delete a manifest without prompting confirmation:\n  oras manifest delete --force localhost:5000/hello:v1\n\nExample - Delete a manifest and print its descriptor:\n  oras manifest delete --descriptor --force localhost:5000/hello:v1\n\nExample - Delete a manifest by digest 'sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9' from repository 'localhost:5000/hello':\n  oras manifest delete localhost:5000/hello@sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9",
+    mut_arg("descriptor", |a| a.help("Output the descriptor of the deleted manifest"))
 )]
 pub struct DeleteArgs {
     #[command(flatten)]
@@ -22,13 +23,8 @@ pub struct DeleteArgs {
     #[arg(short = 'f', long)]
     force: bool,
 
-    /// Output the descriptor of the deleted manifest
-    #[arg(long)]
-    descriptor: bool,
-
-    /// Prettify JSON output
-    #[arg(long)]
-    pretty: bool,
+    #[command(flatten)]
+    descriptor: DescriptorArgs,
 
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
@@ -40,9 +36,7 @@ pub struct DeleteArgs {
 
 /// Runs `oras manifest delete`.
 pub async fn run(args: DeleteArgs) -> Result<()> {
-    if args.descriptor && !args.force {
-        bail!("must apply --force to confirm the deletion if the descriptor is outputted");
-    }
+    args.descriptor.check_force(args.force)?;
     let target = args.target.open(&args.reference)?;
     args.spec.apply(&*target.target)?;
     let reference =
@@ -57,7 +51,6 @@ pub async fn run(args: DeleteArgs) -> Result<()> {
             question_tail: " and all tags associated with it",
             force: args.force,
             descriptor: args.descriptor,
-            pretty: args.pretty,
         },
     )
     .await
