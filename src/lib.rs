@@ -17,9 +17,11 @@ pub mod credentials;
 pub mod digest;
 pub mod error;
 pub mod oci;
+pub mod pack;
 pub mod reference;
 pub mod referrers;
 pub mod registry;
 pub mod tag;
 
 pub use error::{Error, Result};
+pub use pack::{ImageSpec, PackFiles, PackOptions, PackedFiles, pack_manifest};
