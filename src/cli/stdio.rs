@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use oras_rs::Error;
 use oras_rs::content::ReadOnlyTarget;
 use oras_rs::oci::{self, Descriptor, media_type};
@@ -60,19 +60,4 @@ pub async fn pull_to_stdout(
             "Pull into a directory instead, or select one layer with --media-type."
         )),
     }
-}
-
-/// Copies stdin into a temp file (in the system temp dir) and returns its path, removed when
-/// dropped.
-pub async fn spool_stdin() -> Result<tempfile::TempPath> {
-    tokio::task::spawn_blocking(|| -> Result<tempfile::TempPath> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(".oras-stdin-")
-            .tempfile()
-            .context("creating a temp file for stdin")?;
-        std::io::copy(&mut std::io::stdin().lock(), temp.as_file_mut()).context("reading stdin")?;
-        Ok(temp.into_temp_path())
-    })
-    .await
-    .context("spooling stdin")?
 }

@@ -12,7 +12,7 @@ use oras_rs::digest::Digest;
 use oras_rs::oci::{self, Annotations, Descriptor, Index, Platform, media_type};
 
 use crate::cli::options::{CommonArgs, Opened, TargetArgs};
-use crate::cli::{pack, shared};
+use crate::cli::shared;
 use crate::output;
 
 /// [Experimental] Index operations
@@ -266,7 +266,7 @@ async fn create(args: CreateArgs) -> Result<()> {
     if let Some(t) = args.artifact_type.as_deref().filter(|t| !t.is_empty()) {
         media_type::validate(t).map_err(|_| Error::invalid(format!("{t}: invalid media type")))?;
     }
-    let annotations: Annotations = pack::load_annotations(&args.annotations, None)?.manifest;
+    let annotations: Annotations = oras_rs::pack::parse_annotations(&args.annotations)?;
     let (target, extra_tags) = args.target.open_with_tags(&args.target_ref)?;
     let status = Status {
         quiet: args.output.as_deref() == Some("-"),

@@ -16,6 +16,8 @@ use oras_rs::registry::{ClientOptions, HttpClient, Repository};
 
 mod concurrency;
 pub use concurrency::ConcurrencyArgs;
+mod pack;
+pub use pack::{AttachPackArgs, PushPackArgs, SubjectArgs};
 
 /// `-d/--debug` and the deprecated `-v/--verbose`.
 #[derive(Args, Debug, Clone)]
@@ -277,7 +279,7 @@ impl RemoteArgs {
     /// Refuses a `-` (or `-:<type>`) file argument when a secret is read from stdin too: only
     /// one of them can have it (oras's wording).
     pub fn check_stdin_file<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Result<()> {
-        let from_stdin = |f: &str| super::stdio::is_stdin(super::pack::split_file_arg(f).0);
+        let from_stdin = |f: &str| super::stdio::is_stdin(oras_rs::pack::split_file_arg(f).0);
         if !files.into_iter().any(from_stdin) {
             return Ok(());
         }
