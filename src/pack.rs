@@ -592,6 +592,102 @@ mod tests {
         assert_eq!(title_for("/abs/./f"), "/abs/f");
     }
 
+    #[tokio::test]
+    async fn pack_manifest_stores_the_generated_config_and_the_manifest() {
+        let store = MemoryStore::new();
+        let layer = store.add(Some("a.txt"), "text/plain", b"a".to_vec());
+        let desc = pack_manifest(
+            &store,
+            &PackOptions {
+                layers: vec![layer],
+                ..PackOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(store.exists(&Descriptor::empty_json()).await.unwrap());
+        let (resolved, bytes) = store
+            .fetch_reference(&desc.digest.to_string())
+            .await
+            .unwrap();
+        assert_eq!(resolved, desc);
+        let manifest = oci::parse_manifest(&bytes).unwrap();
+        assert_eq!(manifest.layers[0].title(), Some("a.txt"));
+        assert_eq!(
+            desc.artifact_type.as_deref(),
+            Some(media_type::UNKNOWN_ARTIFACT)
+        );
+    }
+
+    #[tokio::test]
+    async fn file_arguments_are_checked_before_anything_is_read() {
+        let pack = |files: &[&str]| PackFiles {
+            files: files.iter().map(|f| FileArg::parse(f)).collect(),
+            ..PackFiles::default()
+        };
+        let refused = |files: &[&str]| {
+            let request = pack(files);
+            async move {
+                let prepared = std::sync::Mutex::new(Vec::new());
+                let on_prepare = |t: &str| prepared.lock().unwrap().push(t.to_string());
+                let err = request.pack(&on_prepare).await.err().unwrap().to_string();
+                assert!(prepared.lock().unwrap().is_empty(), "{err}");
+                err
+            }
+        };
+        assert!(
+            refused(&["/etc/passwd"])
+                .await
+                .starts_with("absolute file path detected")
+        );
+        assert_eq!(
+            refused(&["-", "-:a/b"]).await,
+            "stdin (`-`) can be given only once"
+        );
+        assert_eq!(
+            refused(&[":text/plain"]).await,
+            "found empty file path in \":text/plain\""
+        );
+    }
+
+    #[tokio::test]
+    async fn two_layers_cannot_share_a_title() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, "a").unwrap();
+        std::fs::write(&b, "b").unwrap();
+        let (a, b) = (a.display().to_string(), b.display().to_string());
+        let title = |t: &str| Annotations::from([(oci::annotations::TITLE.to_string(), t.into())]);
+        let request = PackFiles {
+            files: vec![FileArg::parse(&a), FileArg::parse(&b)],
+            annotations: AnnotationSet {
+                files: BTreeMap::from([(a, title("same")), (b, title("same"))]),
+                ..AnnotationSet::default()
+            },
+            disable_path_validation: true,
+            ..PackFiles::default()
+        };
+        let err = request.pack(&|_: &str| {}).await.err().unwrap();
+        assert_eq!(err.to_string(), "same: duplicate name");
+    }
+
+    #[test]
+    fn annotation_file_sections() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        std::fs::write(
+            &path,
+            r#"{"$manifest":{"m":"1"},"$config":{"c":"2"},"hi.txt":{"f":"3"}}"#,
+        )
+        .unwrap();
+        let set = AnnotationSet::load(&["k=v".into()], Some(&path)).unwrap();
+        assert_eq!(set.manifest.len(), 2);
+        assert_eq!(set.config["c"], "2");
+        assert_eq!(set.files["hi.txt"]["f"], "3");
+        std::fs::write(&path, "[]").unwrap();
+        assert!(AnnotationSet::load(&[], Some(&path)).is_err());
+    }
+
     #[test]
     fn annotation_pairs_need_key_value() {
         assert!(parse_annotations(&["k".into()]).is_err());
