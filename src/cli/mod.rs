@@ -11,7 +11,6 @@ pub mod login;
 pub mod logout;
 pub mod manifest;
 pub mod options;
-pub mod pack;
 pub mod pull;
 pub mod push;
 pub mod repo;

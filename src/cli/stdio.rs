@@ -51,18 +51,3 @@ pub async fn pull_to_stdout(
     stdout.flush().await.context("writing to stdout")?;
     Ok(())
 }
-
-/// Copies stdin into a temp file (in the system temp dir) and returns its path, removed when
-/// dropped.
-pub async fn spool_stdin() -> Result<tempfile::TempPath> {
-    tokio::task::spawn_blocking(|| -> Result<tempfile::TempPath> {
-        let mut temp = tempfile::Builder::new()
-            .prefix(".oras-stdin-")
-            .tempfile()
-            .context("creating a temp file for stdin")?;
-        std::io::copy(&mut std::io::stdin().lock(), temp.as_file_mut()).context("reading stdin")?;
-        Ok(temp.into_temp_path())
-    })
-    .await
-    .context("spooling stdin")?
-}

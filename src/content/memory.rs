@@ -1,5 +1,6 @@
-//! An in-memory store for small documents: the manifest and empty config a push builds, and the
-//! manifests a pull walks through. Blobs never go here; they stream.
+//! An in-memory store for small documents: the manifest and empty config a push builds, the
+//! manifests a pull walks through, and the small blobs of an artifact a program builds in memory
+//! ([`MemoryStore::add`]). Large blobs never go here; they stream.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,7 +16,8 @@ use crate::oci::Descriptor;
 /// Content and tags held in memory.
 #[derive(Default)]
 pub struct MemoryStore {
-    blobs: Mutex<HashMap<Digest, Vec<u8>>>,
+    /// Content by digest, with the descriptor it was stored under (to resolve a digest).
+    blobs: Mutex<HashMap<Digest, (Descriptor, Vec<u8>)>>,
     tags: Mutex<HashMap<String, Descriptor>>,
 }
 
@@ -30,7 +32,32 @@ impl MemoryStore {
         self.blobs
             .lock()
             .expect("memory store lock")
-            .insert(desc.digest.clone(), bytes);
+            .insert(desc.digest.clone(), (desc.clone(), bytes));
+    }
+
+    /// Stores `bytes` as a blob of `media_type`, titled `name` when given (the file name a pull
+    /// writes it to), and returns its descriptor: the in-memory counterpart of
+    /// [`crate::content::file::FileStore::add`] (oras-go's `oras.PushBytes` into a
+    /// `memory.Store`, plus the title annotation).
+    ///
+    /// ```
+    /// use oras_rs::content::memory::MemoryStore;
+    ///
+    /// let store = MemoryStore::new();
+    /// let layer = store.add(Some("helloworld.txt"), "plain/text", b"Hello World!\n".to_vec());
+    /// assert_eq!(layer.size, 13);
+    /// assert_eq!(layer.title(), Some("helloworld.txt"));
+    /// assert_eq!(store.get(&layer.digest).as_deref(), Some(&b"Hello World!\n"[..]));
+    /// ```
+    pub fn add(&self, name: Option<&str>, media_type: &str, bytes: Vec<u8>) -> Descriptor {
+        let mut desc = Descriptor::new(media_type, Digest::sha256_of(&bytes), bytes.len() as u64);
+        if let Some(name) = name {
+            let mut annotations = crate::oci::Annotations::new();
+            annotations.insert(crate::oci::annotations::TITLE.to_string(), name.to_string());
+            desc.annotations = Some(annotations);
+        }
+        self.insert(&desc, bytes);
+        desc
     }
 
     /// The bytes stored for `digest`, if any.
@@ -39,7 +66,7 @@ impl MemoryStore {
             .lock()
             .expect("memory store lock")
             .get(digest)
-            .cloned()
+            .map(|(_, bytes)| bytes.clone())
     }
 }
 
@@ -58,6 +85,12 @@ impl ReadOnlyTarget for MemoryStore {
 
     async fn resolve(&self, reference: &str) -> Result<Descriptor> {
         if let Some(desc) = self.tags.lock().expect("memory store lock").get(reference) {
+            return Ok(desc.clone());
+        }
+        // A digest this store holds resolves to the descriptor it was stored under.
+        if let Ok(digest) = reference.parse::<Digest>()
+            && let Some((desc, _)) = self.blobs.lock().expect("memory store lock").get(&digest)
+        {
             return Ok(desc.clone());
         }
         Err(Error::NotFound(reference.to_string()))

@@ -79,6 +79,24 @@ pub struct PackOptions {
     pub created: OffsetDateTime,
 }
 
+impl Default for PackOptions {
+    /// An image-spec v1.1 artifact of oras's default type with no layers, no config file, no
+    /// subject and no annotations, created now. Set [`PackOptions::created`] from
+    /// [`created_time`] (or [`crate::pack::source_date_epoch`]) to follow `SOURCE_DATE_EPOCH`.
+    fn default() -> Self {
+        PackOptions {
+            image_spec: ImageSpec::default(),
+            artifact_type: None,
+            config: None,
+            layers: Vec::new(),
+            subject: None,
+            manifest_annotations: Annotations::new(),
+            config_annotations: Annotations::new(),
+            created: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
 /// A packed manifest and the generated blobs the caller must make available for upload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackedManifest {

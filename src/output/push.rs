@@ -1,9 +1,16 @@
-//! The result of `oras push` (and, with another verb, of `oras attach`).
+//! The results of `oras push` and `oras attach`.
 
 use oras_rs::oci::Descriptor;
 
 use super::model;
 use super::report::Report;
+
+/// `Preparing <title>` before a layer is hashed.
+impl oras_rs::pack::PackObserver for super::StatusPrinter {
+    fn on_prepare(&self, title: &str) {
+        self.line(&format!("Preparing {title}"));
+    }
+}
 
 /// What a push stored: the manifest and the tags pointing at it.
 pub struct PushReport {
@@ -46,5 +53,40 @@ impl Report for PushReport {
             manifest: model::DescriptorRef::new(&self.name, &self.manifest),
             reference_as_tags: (!tags.is_empty()).then_some(tags),
         }
+    }
+}
+
+/// What `oras attach` stored: a manifest referring to `subject`.
+pub struct AttachReport {
+    /// `[registry]` or `[oci-layout]`.
+    pub marker: &'static str,
+    /// The subject as the user wrote it.
+    pub reference: String,
+    /// `registry/repository` or the layout path.
+    pub name: String,
+    /// The manifest attached to.
+    pub subject: Descriptor,
+    /// The pushed manifest.
+    pub manifest: Descriptor,
+}
+
+impl Report for AttachReport {
+    type Json = model::DescriptorRef;
+
+    fn text(&self) -> Vec<String> {
+        let digest = self.subject.digest.to_string();
+        let shown = if self.reference.ends_with(&format!("@{digest}")) {
+            self.reference.clone()
+        } else {
+            format!("{}@{digest}", self.name)
+        };
+        vec![
+            format!("Attached to {} {shown}", self.marker),
+            format!("Digest: {}", self.manifest.digest),
+        ]
+    }
+
+    fn json(&self) -> model::DescriptorRef {
+        model::DescriptorRef::new(&self.name, &self.manifest)
     }
 }

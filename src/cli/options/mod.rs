@@ -16,11 +16,13 @@ use oras_rs::reference::{Reference, parse_with_tags};
 mod concurrency;
 mod copy;
 mod descriptor;
+mod pack;
 mod pull;
 mod remote;
 pub use concurrency::ConcurrencyArgs;
 pub use copy::{CopyEnds, CopyEndsArgs};
 pub use descriptor::DescriptorArgs;
+pub use pack::{AttachPackArgs, PushPackArgs, SubjectArgs};
 pub use pull::PullFileArgs;
 pub use remote::RemoteArgs;
 

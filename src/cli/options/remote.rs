@@ -230,8 +230,7 @@ impl RemoteArgs {
     /// Refuses a `-` (or `-:<type>`) file argument when a secret is read from stdin too: only
     /// one of them can have it (oras's wording).
     pub fn check_stdin_file<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> Result<()> {
-        let from_stdin =
-            |f: &str| crate::cli::stdio::is_stdin(crate::cli::pack::split_file_arg(f).0);
+        let from_stdin = |f: &str| crate::cli::stdio::is_stdin(oras_rs::pack::split_file_arg(f).0);
         if !files.into_iter().any(from_stdin) {
             return Ok(());
         }

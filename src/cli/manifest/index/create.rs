@@ -6,7 +6,6 @@ use oras_rs::index::{self, CreateOptions};
 
 use super::IndexOutputArgs;
 use crate::cli::options::{CommonArgs, TargetArgs};
-use crate::cli::pack;
 use crate::output::manifest::IndexStatus;
 
 /// [Experimental] Create and push an index from provided manifests
@@ -38,7 +37,7 @@ pub struct CreateArgs {
 /// Runs `oras manifest index create`.
 pub async fn run(args: CreateArgs) -> Result<()> {
     super::check_artifact_type(args.artifact_type.as_deref())?;
-    let annotations = pack::load_annotations(&args.annotations, None)?.manifest;
+    let annotations = oras_rs::pack::parse_annotations(&args.annotations)?;
     let (target, extra_tags) = args.target.open_with_tags(&args.target_ref)?;
     let status = IndexStatus::new(args.out.output.as_deref());
     let options = CreateOptions {
