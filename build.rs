@@ -19,6 +19,17 @@ fn main() {
         .and_then(|v| v.split_whitespace().nth(1).map(str::to_string))
         .unwrap_or_default();
     println!("cargo:rustc-env=ORAS_RUSTC_VERSION={version}");
+    // The TLS stack, for bug reports: rustls's version as locked in Cargo.lock.
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    let rustls = std::fs::read_to_string("Cargo.lock")
+        .ok()
+        .and_then(|lock| {
+            let key = "name = \"rustls\"\nversion = \"";
+            let at = lock.find(key)? + key.len();
+            lock[at..].split('"').next().map(str::to_string)
+        })
+        .unwrap_or_default();
+    println!("cargo:rustc-env=ORAS_RUSTLS_VERSION={rustls}");
     let commit = output("git", &["rev-parse", "HEAD"]).unwrap_or_default();
     println!("cargo:rustc-env=ORAS_GIT_COMMIT={commit}");
     // Rebuild when HEAD moves: the HEAD file and the branch it points at.

@@ -1,6 +1,6 @@
 //! `oras version`: the layout oras prints (keys padded to the longest), with our own version,
-//! the Rust toolchain in place of Go's, the platform, and the git commit when built from a
-//! checkout.
+//! the Rust toolchain in place of Go's, the platform, the TLS backend, and the git commit when
+//! built from a checkout.
 
 use anyhow::Result;
 use clap::Args;
@@ -26,12 +26,22 @@ pub fn lines() -> Vec<(&'static str, String)> {
         ("Version", env!("CARGO_PKG_VERSION").to_string()),
         ("Rust version", env!("ORAS_RUSTC_VERSION").to_string()),
         ("OS/Arch", format!("{os}/{arch}")),
+        ("TLS", tls()),
     ];
     let commit = env!("ORAS_GIT_COMMIT");
     if !commit.is_empty() {
         lines.push(("Git commit", commit.to_string()));
     }
     lines
+}
+
+/// The TLS backend: rustls with the ring provider, certificates checked against the system's
+/// trust store (reqwest's rustls-platform-verifier) plus `--ca-file`.
+fn tls() -> String {
+    match env!("ORAS_RUSTLS_VERSION") {
+        "" => "rustls (ring, system roots)".to_string(),
+        v => format!("rustls {v} (ring, system roots)"),
+    }
 }
 
 /// Runs `oras version`.

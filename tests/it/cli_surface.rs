@@ -95,6 +95,8 @@ fn version_prints_oras_layout() {
     );
     assert!(lines[1].starts_with("Rust version: 1."), "{out}");
     assert!(lines[2].starts_with("OS/Arch:      linux/"), "{out}");
+    // What a bug report needs about TLS: the backend and its version.
+    assert!(lines[3].starts_with("TLS:          rustls 0.23."), "{out}");
     // The commit the binary was built from: HEAD of this checkout, or no line at all when the
     // sources are not a git checkout.
     let head = std::process::Command::new("git")
@@ -106,7 +108,7 @@ fn version_prints_oras_layout() {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
     let commit = lines.iter().find_map(|l| l.strip_prefix("Git commit:   "));
     assert_eq!(commit, head.as_deref(), "{out}");
-    assert_eq!(lines.len(), 3 + usize::from(head.is_some()), "{out}");
+    assert_eq!(lines.len(), 4 + usize::from(head.is_some()), "{out}");
 
     let out = oras().args(["version", "a", "b"]).output().unwrap();
     assert!(assert_success(&out).starts_with("Version:"));
