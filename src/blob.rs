@@ -36,8 +36,9 @@ use std::path::{Path, PathBuf};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::content::{ReadOnlyTarget, Target};
-use crate::copy::{CopyObserver, read_error};
+use crate::copy::CopyObserver;
 use crate::digest::{Algorithm, Digest, Digester, VerifyingReader};
+use crate::error::read_error;
 use crate::error::{Error, Result};
 use crate::manifest::Stored;
 use crate::oci::Descriptor;

@@ -261,8 +261,7 @@ fn describe(desc: &crate::oci::Descriptor) -> String {
 }
 
 /// Turns a failed read of `desc` into an error that keeps a size or digest mismatch typed.
-#[doc(hidden)]
-pub fn read_error(desc: &crate::oci::Descriptor, e: std::io::Error) -> Error {
+pub(crate) fn read_error(desc: &crate::oci::Descriptor, e: std::io::Error) -> Error {
     if crate::digest::verify_error(&e).is_none() {
         return Error::Protocol(format!("{}: {e}", describe(desc)));
     }

@@ -28,8 +28,6 @@ use crate::error::{Error, Result};
 use crate::oci::{self, Descriptor, Platform, media_type};
 use crate::reference::Reference;
 
-#[doc(hidden)]
-pub use crate::error::read_error;
 pub use pull::{PullFilter, pull_filter};
 
 /// Receives the progress of a copy; the binary turns these into status lines or bars.

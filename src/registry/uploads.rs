@@ -110,7 +110,7 @@ impl Repository {
                 .take(chunk as u64)
                 .read_to_end(&mut buf)
                 .await
-                .map_err(|e| crate::copy::read_error(desc, e))?;
+                .map_err(|e| crate::error::read_error(desc, e))?;
             if buf.is_empty() {
                 break;
             }
