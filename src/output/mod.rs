@@ -7,6 +7,7 @@ pub mod backup;
 pub mod blob;
 pub mod copy;
 pub mod discover;
+pub mod escape;
 pub mod manifest;
 pub mod model;
 pub mod progress;
@@ -113,10 +114,12 @@ impl StatusPrinter {
         }
     }
 
+    /// What a status line calls `desc`: its title (or, `--verbose`, its media type), with the
+    /// control characters a registry may have put there escaped.
     fn name(&self, desc: &Descriptor) -> Option<String> {
         match desc.title() {
-            Some(t) => Some(t.to_string()),
-            None if self.verbose => Some(desc.media_type.clone()),
+            Some(t) => Some(escape::line(t).into_owned()),
+            None if self.verbose => Some(escape::line(&desc.media_type).into_owned()),
             None => None,
         }
     }
@@ -135,7 +138,9 @@ impl CopyObserver for StatusPrinter {
     fn on_start(&self, desc: &Descriptor) {
         match &self.bars {
             Some(bars) => {
-                let name = self.name(desc).unwrap_or_else(|| desc.media_type.clone());
+                let name = self
+                    .name(desc)
+                    .unwrap_or_else(|| escape::line(&desc.media_type).into_owned());
                 bars.start(desc, self.prompts.start, &name);
             }
             None => self.status(self.prompts.start, desc),
@@ -144,7 +149,9 @@ impl CopyObserver for StatusPrinter {
     fn on_done(&self, desc: &Descriptor) {
         match &self.bars {
             Some(bars) => {
-                let name = self.name(desc).unwrap_or_else(|| desc.media_type.clone());
+                let name = self
+                    .name(desc)
+                    .unwrap_or_else(|| escape::line(&desc.media_type).into_owned());
                 let line = format!("{} {} {name}", self.prompts.done, desc.digest.short());
                 bars.finish(desc, &line);
             }
@@ -167,10 +174,11 @@ impl CopyObserver for StatusPrinter {
     }
 }
 
-/// Prints a line to stdout; a closed pipe (`oras … | head`) is not an error worth a panic.
+/// Prints a line to stdout, control characters escaped ([`escape::control`]); a closed pipe
+/// (`oras … | head`) is not an error worth a panic.
 pub fn println_ignore_pipe(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
+    let _ = writeln!(out, "{}", escape::control(text));
 }
 
 /// Writes a finished JSON document to stdout.

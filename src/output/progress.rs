@@ -97,7 +97,7 @@ impl Bars {
 
     /// Prints `line` above the bars.
     pub fn println(&self, line: &str) {
-        let _ = self.multi.println(line);
+        let _ = self.multi.println(super::escape::control(line));
     }
 
     /// Stops drawing: unfinished bars are removed and the total line stays, so what is printed

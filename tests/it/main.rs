@@ -22,3 +22,4 @@ mod repo;
 mod repo_ls_auth;
 mod stdio;
 mod templates;
+mod terminal;
