@@ -90,6 +90,9 @@ pub mod copy;
 pub mod credentials;
 pub mod digest;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod listing;
 pub mod manifest;

@@ -52,12 +52,12 @@ pub fn www_authenticate(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Some(challenge) = oras_rs::registry::auth::parse_challenge(text) else {
+    let Some(challenge) = oras_rs::fuzzing::parse_challenge(text) else {
         return;
     };
     if let Some(realm) = challenge.params.get("realm") {
         let registry = url::Url::parse("https://registry.example/v2/").unwrap();
-        if let Ok(url) = oras_rs::registry::auth::validate_realm(&registry, realm) {
+        if let Ok(url) = oras_rs::fuzzing::validate_realm(&registry, realm) {
             assert_eq!(
                 url.scheme(),
                 "https",
@@ -100,6 +100,74 @@ pub fn tar_paths(data: &[u8]) {
     }
 }
 
+/// A graph of documents through the copy walk and a pull: `data` is up to 16 documents separated
+/// by `0xff` bytes, the first the root. In each, `$N` stands for `"digest":"…","size":…` of
+/// document N (a later one), so the seeds are graphs that resolve (index → manifest → config and
+/// layers, subjects, nested indexes) and mutations break them in every way. Properties: no panic;
+/// a copy that succeeds leaves the root in the destination; a pull writes nothing outside its
+/// directory, whatever titles and sizes the documents claim. Returns whether the copy succeeded
+/// (the seeds must).
+pub fn copy_walk(data: &[u8]) -> bool {
+    use oras_rs::content::{ReadOnlyTarget, Target};
+    use oras_rs::{CopyOptions, Descriptor, Digest, FileStore, MemoryStore, PullOptions};
+
+    let pieces: Vec<&[u8]> = data.split(|b| *b == 0xff).take(16).collect();
+    let mut docs: Vec<(Descriptor, Vec<u8>)> = Vec::with_capacity(pieces.len());
+    for (i, piece) in pieces.iter().enumerate().rev() {
+        let mut text = String::from_utf8_lossy(piece).into_owned();
+        // Highest first, so `$1` does not eat the start of `$12`.
+        for (j, (desc, _)) in docs.iter().enumerate() {
+            let n = pieces.len() - 1 - j;
+            debug_assert!(n > i);
+            let fields = format!("\"digest\":\"{}\",\"size\":{}", desc.digest, desc.size);
+            text = text.replace(&format!("${n}"), &fields);
+        }
+        let bytes = text.into_bytes();
+        let media_type = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("mediaType")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| "application/vnd.oci.image.manifest.v1+json".to_string());
+        let desc = Descriptor::new(&media_type, Digest::sha256_of(&bytes), bytes.len() as u64);
+        docs.push((desc, bytes));
+    }
+    docs.reverse();
+    let root = docs[0].0.clone();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let src = MemoryStore::new();
+        for (desc, bytes) in &docs {
+            src.insert(desc, bytes.clone());
+        }
+        if src.tag(&root, "root").await.is_err() {
+            return false;
+        }
+        let dst = MemoryStore::new();
+        let copied = oras_rs::copy(&src, "root", &dst, Some("root"), &CopyOptions::default()).await;
+        if copied.is_ok() {
+            assert!(dst.exists(&root).await.unwrap_or(false), "copied, but the root is missing");
+        }
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (inside, outside) = (dir.path().join("inside"), dir.path().join("outside"));
+        std::fs::create_dir_all(&inside).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let files = FileStore::new(&inside, oras_rs::WritePolicy::default());
+        let _ = oras_rs::pull(&src, "root", &files, &PullOptions::new()).await;
+        assert!(empty(&outside), "a pull wrote outside its directory");
+        for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+            let name = entry.file_name();
+            assert!(
+                ["inside", "outside"].contains(&name.to_str().unwrap_or("")),
+                "a pull wrote {name:?} beside its directory"
+            );
+        }
+        copied.is_ok()
+    })
+}
+
 fn empty(dir: &Path) -> bool {
     std::fs::read_dir(dir)
         .map(|mut d| d.next().is_none())
@@ -109,7 +177,8 @@ fn empty(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     //! The stable harness: seeds plus mutations, a fixed number of rounds per target
-    //! (`FUZZ_ROUNDS`, default 2000), with a seeded xorshift generator so a failure repeats.
+    //! (`FUZZ_ROUNDS`, default 2000) or, with `FUZZ_SECONDS`, as many rounds as fit in that time
+    //! (what CI runs), with a seeded xorshift generator so a failure repeats (`FUZZ_SEED`).
 
     use std::path::PathBuf;
 
@@ -161,6 +230,15 @@ mod tests {
         b"http://",
         b"manifests",
         b"layers",
+        b"$1",
+        b"$2",
+        b"\xff",
+        b"\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",$1}]",
+        b"\"subject\":{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",$1}",
+        b"\"org.opencontainers.image.title\":\"../x\"",
+        b"\"size\":18446744073709551615",
+        b"\"size\":-1",
+        b"null",
     ];
 
     fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
@@ -195,21 +273,35 @@ mod tests {
         v
     }
 
+    fn env<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
+    }
+
     fn run(target: &str, f: fn(&[u8])) {
-        let rounds: usize = std::env::var("FUZZ_ROUNDS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(2000);
+        let rounds: usize = env("FUZZ_ROUNDS").unwrap_or(2000);
+        let deadline = env::<u64>("FUZZ_SECONDS")
+            .map(|s| std::time::Instant::now() + std::time::Duration::from_secs(s));
         let seeds = seeds(target);
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng(env("FUZZ_SEED").unwrap_or(0x9e37_79b9_7f4a_7c15));
         for s in &seeds {
             f(s);
         }
-        for _ in 0..rounds {
-            let base = &seeds[rng.below(seeds.len())];
-            let input = mutate(&mut rng, base);
+        let mut done = 0usize;
+        loop {
+            match deadline {
+                Some(d) if std::time::Instant::now() >= d => break,
+                None if done >= rounds => break,
+                _ => {}
+            }
+            // Mutations of mutations too, so inputs drift further from the seeds.
+            let mut input = seeds[rng.below(seeds.len())].clone();
+            for _ in 0..1 + rng.below(3) {
+                input = mutate(&mut rng, &input);
+            }
             f(&input);
+            done += 1;
         }
+        eprintln!("fuzz {target}: {} seeds, {done} mutated inputs", seeds.len());
     }
 
     #[test]
@@ -225,6 +317,21 @@ mod tests {
     #[test]
     fn www_authenticate() {
         run("www_authenticate", super::www_authenticate);
+    }
+
+    #[test]
+    fn copy_walk() {
+        run("copy_walk", |data| {
+            super::copy_walk(data);
+        });
+    }
+
+    /// The seeds are graphs that copy: the mutations start from working inputs.
+    #[test]
+    fn copy_walk_seeds_copy() {
+        for (i, seed) in seeds("copy_walk").iter().enumerate() {
+            assert!(super::copy_walk(seed), "seed {i} does not copy");
+        }
     }
 
     #[test]

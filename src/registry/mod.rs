@@ -11,7 +11,7 @@
 //! file each; `target` wires them into the [`ReadOnlyTarget`](crate::content::ReadOnlyTarget) /
 //! [`Target`](crate::content::Target) traits.
 
-mod auth;
+pub(crate) mod auth;
 mod blobs;
 mod catalog;
 mod delete;
