@@ -172,6 +172,33 @@ pub fn docker_config_path() -> Option<PathBuf> {
         .map(|home| PathBuf::from(home).join(".docker").join("config.json"))
 }
 
+/// Whether `path` is a docker credentials file (a JSON object with `auths`, `credsStore` or
+/// `credHelpers`): what oras 0.12's `--config` meant, and what oras 1.x's `--config` (a manifest
+/// config) must never upload or overwrite. A missing, unreadable, large (over 1 MiB) or non-JSON
+/// file is not one.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let creds = dir.path().join("config.json");
+/// std::fs::write(&creds, r#"{"auths":{"localhost:5000":{"auth":"dTpw"}}}"#).unwrap();
+/// let image_config = dir.path().join("image.json");
+/// std::fs::write(&image_config, r#"{"architecture":"amd64","os":"linux"}"#).unwrap();
+/// assert!(oras_rs::credentials::is_credentials_file(&creds));
+/// assert!(!oras_rs::credentials::is_credentials_file(&image_config));
+/// assert!(!oras_rs::credentials::is_credentials_file(&dir.path().join("missing.json")));
+/// ```
+pub fn is_credentials_file(path: &std::path::Path) -> bool {
+    const KEYS: [&str; 3] = ["auths", "credsStore", "credHelpers"];
+    let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20);
+    small
+        && std::fs::read(path)
+            .ok()
+            .and_then(|b| {
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&b).ok()
+            })
+            .is_some_and(|doc| KEYS.iter().any(|k| doc.contains_key(*k)))
+}
+
 /// The config files oras reads credentials from, first one read/write.
 #[derive(Debug, Clone)]
 pub struct Store {

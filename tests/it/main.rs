@@ -16,6 +16,7 @@ mod hostile;
 mod index;
 mod layout_cp;
 mod manifest;
+mod oras0x;
 mod push_pull;
 mod referrers;
 mod repo;

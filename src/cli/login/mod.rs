@@ -12,6 +12,8 @@ use super::options::{CommonArgs, RemoteArgs};
 /// Log in to a remote registry
 #[derive(Args, Debug)]
 #[command(
+    // oras 0.x: `login -k` for --insecure (pull's -k is --keep-old-files, so only here).
+    mut_arg("insecure", |a| a.short_alias('k')),
     after_help = "Example - Log in with username and password from command line flags:\n  oras login -u username -p password localhost:5000\n\nExample - Log in with username and password from stdin:\n  oras login -u username --password-stdin localhost:5000\n\nExample - Log in with identity token from stdin:\n  oras login --identity-token-stdin localhost:5000\n\nExample - Log in with username and password in an interactive terminal:\n  oras login localhost:5000"
 )]
 pub struct LoginArgs {

@@ -23,7 +23,7 @@ pub struct PackArgs {
     annotations: Vec<String>,
 
     /// Path of the annotation file
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", alias = "manifest-annotations")]
     annotation_file: Option<PathBuf>,
 
     /// `path` of the pushed manifest
@@ -38,6 +38,9 @@ pub struct PackArgs {
 impl PackArgs {
     /// The artifact of `files` with these annotations; the rest is the command's.
     fn request(&self, files: &[String], config: Option<&str>) -> Result<PackFiles> {
+        if let Some(config) = config {
+            refuse_credentials_config(&file_arg(config).path)?;
+        }
         if self.annotation_file.is_some() && !self.annotations.is_empty() {
             bail!("`--annotation` and `--annotation-file` cannot be both specified");
         }
@@ -68,11 +71,25 @@ fn file_arg(arg: &str) -> FileArg {
     file
 }
 
+/// oras 0.12's `--config` named the credentials file; a 0.12 script run by oras 1.x would upload
+/// it as the manifest config. Refused, pointing at the flag it meant.
+pub fn refuse_credentials_config(path: &str) -> Result<()> {
+    if oras_rs::credentials::is_credentials_file(std::path::Path::new(path)) {
+        bail!(Error::invalid_with_hint(
+            format!(
+                "{path} is a docker credentials file, not a manifest config: refusing to use it as --config"
+            ),
+            "To read credentials from it, use --registry-config (oras 0.x's --config).",
+        ));
+    }
+    Ok(())
+}
+
 /// `push`: `--config`, `--artifact-type`, `--image-spec`, then [`PackArgs`].
 #[derive(Args, Debug)]
 pub struct PushPackArgs {
     /// `path[:mediatype]` of image config file
-    #[arg(long, value_name = "PATH[:TYPE]")]
+    #[arg(long, value_name = "PATH[:TYPE]", alias = "manifest-config")]
     config: Option<String>,
 
     /// Artifact type

@@ -29,7 +29,7 @@ pub struct PullFileArgs {
     allow_path_traversal: bool,
 
     /// Output manifest configuration (`path[:mediatype]`)
-    #[arg(long, value_name = "PATH[:TYPE]")]
+    #[arg(long, value_name = "PATH[:TYPE]", alias = "manifest-config")]
     config: Option<String>,
 
     /// Also pull the subject of the manifest, and its subject, recursively
@@ -60,11 +60,18 @@ impl PullFileArgs {
 
     /// What the pull copies (`-a` wins over `-t`: every media type).
     pub fn options(&self, platform: Option<Platform>) -> Result<PullOptions> {
-        let config = self.config.as_deref().map(str::parse::<PullConfig>);
+        let config = self
+            .config
+            .as_deref()
+            .map(str::parse::<PullConfig>)
+            .transpose()?;
+        if let Some(c) = &config {
+            super::pack::refuse_credentials_config(&self.output.join(&c.path).to_string_lossy())?;
+        }
         let media_types = self.media_types.iter().filter(|_| !self.allow_all);
         Ok(PullOptions::new()
             .with_concurrency(self.concurrency.get())
-            .with_config(config.transpose()?)
+            .with_config(config)
             .with_platform(platform)
             .with_include_subject(self.include_subject)
             .with_media_types(media_types.cloned()))

@@ -38,7 +38,7 @@ pub struct RemoteArgs {
 
     /// Path of the authentication file for registry; the first is read/write, the others
     /// read-only fallbacks
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", short_alias = 'c')]
     pub registry_config: Vec<PathBuf>,
 
     /// Allow connections to SSL registry without certs
