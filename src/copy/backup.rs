@@ -381,8 +381,15 @@ fn parent_dir(path: &Path) -> PathBuf {
 /// `ingest/` left out), through a temp file renamed at the end.
 fn write_tar(dir: &Path, path: &Path) -> Result<()> {
     let parent = parent_dir(path);
-    let temp = tempfile::Builder::new()
-        .prefix(".oras-backup-")
+    let mut temp = tempfile::Builder::new();
+    temp.prefix(".oras-backup-");
+    // The archive gets the usual 0666 minus umask, as Go's os.Create gives, not tempfile's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let temp = temp
         .tempfile_in(&parent)
         .map_err(|e| Error::io(&parent, e))?;
     {

@@ -239,3 +239,22 @@ fn backup_and_restore_errors() {
         &reg.reference("bk/err"),
     ]));
 }
+
+#[test]
+fn backup_tar_gets_the_usual_file_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let reg = Registry::start();
+    populate(&reg, "bk/mode");
+    let dir = workdir();
+    let tar = dir.path().join("backup.tar");
+    assert_success(&run(&[
+        "backup",
+        "-o",
+        tar.to_str().unwrap(),
+        &reg.reference("bk/mode:v1"),
+    ]));
+    // What Go's os.Create gives: 0666 minus the umask, like any file this process creates.
+    let usual = write_file(dir.path(), "usual", "x");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&tar), mode(&usual), "backup.tar is {:o}", mode(&tar));
+}

@@ -88,7 +88,12 @@ fn dash_c_names_the_registry_config_and_login_dash_k_is_insecure() {
     write_file(work.path(), "hi.txt", "hi\n");
     let push = |extra: &[&str]| {
         oras_in(work.path())
-            .args(["push", &format!("{host}/oras0x/auth:v1"), "hi.txt", "--insecure"])
+            .args([
+                "push",
+                &format!("{host}/oras0x/auth:v1"),
+                "hi.txt",
+                "--insecure",
+            ])
             .args(["--plain-http=false"])
             .args(extra)
             .output()
