@@ -28,6 +28,9 @@ WORKLOADS = {
     "b": ("100 x 1 MiB", [(f"f{i:03}.bin", 1 << 20) for i in range(100)]),
     "c": ("1000 x 4 KiB", [(f"f{i:04}.bin", 4 << 10) for i in range(1000)]),
     "d": ("64 MiB file", [("mid.bin", 64 << 20)]),
+    # Linearity in the number of files (issue 15): the manifest of 15,000 layers is ~3.7 MiB,
+    # just under the 4 MiB a registry and oras accept.
+    "e": ("15000 x 4 KiB", [(f"f{i:05}.bin", 4 << 10) for i in range(15000)]),
 }
 TOOLS = ["oras-rs", "curl", "python"]
 
@@ -123,10 +126,11 @@ def timed(cmd, cwd, env=None):
     return seconds, rss
 
 
-def commands(tool, op, oras, registry, repo, files, out, python):
+def commands(tool, op, oras, registry, repo, files, out, python, baseline=None):
     ref = f"{registry}/{repo}:v1"
-    if tool == "oras-rs":
-        return [oras, "push", ref] + files if op == "push" else [oras, "pull", ref, "-o", out]
+    if tool in ("oras-rs", "baseline"):
+        binary = oras if tool == "oras-rs" else baseline
+        return [binary, "push", ref] + files if op == "push" else [binary, "pull", ref, "-o", out]
     if tool == "curl":
         if op == "push":
             return ["bash", str(HERE / "curl_push.sh"), registry, repo, "v1"] + files
@@ -142,11 +146,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workloads", default="a,b,c,d")
     ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--baseline", help="another oras-rs binary (an older commit), measured in the same run as tool 'baseline'")
     args = ap.parse_args()
     oras = str(Path(args.oras).resolve())
+    baseline = str(Path(args.baseline).resolve()) if args.baseline else None
     python = str(HERE / ".venv" / "bin" / "python")
     workloads = args.workloads.split(",")
     tools = args.tools.split(",")
+    if baseline and "baseline" not in tools:
+        tools.append("baseline")
 
     data = HERE / ".data"
     print("generating data (once) ...", file=sys.stderr)
@@ -155,6 +163,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="oras-bench-"))
     proc, registry = start_registry(tmp)
     results = {}
+    spread = {}
     try:
         for w in workloads:
             files = [name for name, _ in WORKLOADS[w][1]]
@@ -167,17 +176,17 @@ def main() -> None:
                 push, pull, verified = [], [], []
                 for run in range(args.runs):
                     repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
-                    push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python), cwd))
+                    push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python, baseline), cwd))
                     out = tmp / "out"
                     shutil.rmtree(out, ignore_errors=True)
                     out.mkdir()
-                    pull.append(timed(commands(tool, "pull", oras, registry, repo, files, str(out), python), out))
+                    pull.append(timed(commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline), out))
                     shutil.rmtree(out, ignore_errors=True)
                     if tool == "curl":
                         # The same pull, then every file hashed: curl's pull *with* verification.
                         out.mkdir()
                         env = dict(os.environ, VERIFY="1")
-                        cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python)
+                        cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline)
                         verified.append(timed(cmd, out, env))
                         shutil.rmtree(out, ignore_errors=True)
                     print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
@@ -188,6 +197,7 @@ def main() -> None:
                         statistics.median(s[0] for s in samples),
                         max(s[1] for s in samples),
                     )
+                    spread[(w, op, tool)] = (min(s[0] for s in samples), max(s[0] for s in samples))
     finally:
         proc.kill()
         proc.wait()
@@ -197,7 +207,8 @@ def main() -> None:
     res_dir = HERE / "results"
     res_dir.mkdir(exist_ok=True)
     raw = [
-        {"workload": w, "op": op, "tool": tool, "median_seconds": t, "peak_rss_kib": rss, "runs": args.runs}
+        {"workload": w, "op": op, "tool": tool, "median_seconds": t, "peak_rss_kib": rss, "runs": args.runs,
+         "min_seconds": spread.get((w, op, tool), (t, t))[0], "max_seconds": spread.get((w, op, tool), (t, t))[1]}
         for (w, op, tool), (t, rss) in results.items()
     ]
     (res_dir / f"{stamp}.json").write_text(json.dumps(raw, indent=2) + "\n")
@@ -226,6 +237,15 @@ def main() -> None:
         h = results.get((w, "hash", "openssl"))
         if h:
             print(f"| {WORKLOADS[w][0]} | openssl dgst -sha256 | {h[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
+    if baseline:
+        print("\n| workload | op | oras-rs / baseline (median) | oras-rs min-max s | baseline min-max s |")
+        print("|---|---|---|---|---|")
+        for w in workloads:
+            for op in ("push", "pull"):
+                new, old = results.get((w, op, "oras-rs")), results.get((w, op, "baseline"))
+                if new and old:
+                    a, b = spread[(w, op, "oras-rs")], spread[(w, op, "baseline")]
+                    print(f"| {WORKLOADS[w][0]} | {op} | {new[0] / old[0]:.2f} | {a[0]:.2f}-{a[1]:.2f} | {b[0]:.2f}-{b[1]:.2f} |")
     print(f"\nraw numbers: {res_dir / (stamp + '.json')}")
 
 
