@@ -11,10 +11,8 @@ mod output;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse_from(cli::stdio::argv()) {
+    let cli = match cli::Cli::parse_args(cli::stdio::argv()) {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version requests are successes; usage errors exit 1 like oras (cobra).

@@ -22,7 +22,7 @@ pub mod tag;
 pub mod version;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// OCI Registry As Storage: push and pull any content to and from OCI registries
 #[derive(Parser, Debug)]
@@ -58,6 +58,17 @@ enum Command {
 }
 
 impl Cli {
+    /// Parses `args` as oras (cobra) does: a single-value flag given twice keeps the last value
+    /// (`--format json --format text`), instead of clap's "cannot be used multiple times".
+    /// Repeatable flags (`-a`, `-t`) still collect every value.
+    pub fn parse_args(args: Vec<std::ffi::OsString>) -> std::result::Result<Cli, clap::Error> {
+        fn override_self(cmd: clap::Command) -> clap::Command {
+            cmd.args_override_self(true).mut_subcommands(override_self)
+        }
+        let mut matches = override_self(Cli::command()).try_get_matches_from(args)?;
+        Cli::from_arg_matches_mut(&mut matches)
+    }
+
     /// Whether `-d/--debug` was given.
     pub fn debug(&self) -> bool {
         match &self.command {

@@ -17,6 +17,7 @@ mod index;
 mod layout_cp;
 mod manifest;
 mod oras0x;
+mod parity;
 mod push_pull;
 mod referrers;
 mod repo;
