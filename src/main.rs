@@ -16,9 +16,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             // Help and version requests are successes; usage errors exit 1 like oras (cobra).
-            let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprint!("{}", cli::usage::render(&e));
+            return ExitCode::from(1);
         }
     };
     init_logging(cli.debug());

@@ -19,6 +19,7 @@ pub mod restore;
 pub mod shared;
 pub mod stdio;
 pub mod tag;
+pub mod usage;
 pub mod version;
 
 use anyhow::Result;

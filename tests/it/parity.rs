@@ -31,3 +31,37 @@ fn a_single_value_flag_given_twice_keeps_the_last_value() {
     assert_eq!(manifest["annotations"]["one"], "1");
     assert_eq!(manifest["annotations"]["two"], "2");
 }
+
+#[test]
+fn usage_errors_start_with_error_as_in_oras() {
+    use common::{assert_clean_failure, oras};
+    // A required flag that is missing: cobra's wording.
+    let out = oras()
+        .args(["backup", "localhost:5000/repo:v1"])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(
+        stderr.starts_with("Error: required flag(s) \"output\" not set\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Usage: oras backup"), "{stderr}");
+    let out = oras()
+        .args(["attach", "localhost:5000/repo:v1", "f"])
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(
+        stderr.starts_with("Error: required flag(s) \"artifact-type\" not set"),
+        "{stderr}"
+    );
+    // A missing argument and an unknown flag: one `Error` line, then the usage.
+    for args in [
+        &["pull"][..],
+        &["push", "--no-such-flag", "localhost:5000/r:v1"],
+    ] {
+        let out = oras().args(args).output().unwrap();
+        let stderr = assert_clean_failure(&out);
+        assert!(stderr.contains("Usage: oras "), "{args:?}: {stderr}");
+    }
+}
