@@ -46,9 +46,10 @@ oras.client.OrasClient(hostname=registry, insecure=True).pull(target=target, out
 """
 
 
-def generate(data: Path) -> None:
+def generate(data: Path, workloads) -> None:
     """Writes each workload's random files once; later runs reuse them."""
-    for key, (_, files) in WORKLOADS.items():
+    for key in workloads:
+        files = WORKLOADS[key][1]
         d = data / key
         d.mkdir(parents=True, exist_ok=True)
         for name, size in files:
@@ -63,8 +64,8 @@ def generate(data: Path) -> None:
                     left -= n
 
 
-def warm(data: Path) -> None:
-    for p in data.rglob("*"):
+def warm(data: Path, workloads) -> None:
+    for p in (f for w in workloads for f in (data / w).rglob("*")):
         if p.is_file():
             with open(p, "rb") as f:
                 while f.read(8 << 20):
@@ -158,8 +159,8 @@ def main() -> None:
 
     data = HERE / ".data"
     print("generating data (once) ...", file=sys.stderr)
-    generate(data)
-    warm(data)
+    generate(data, workloads)
+    warm(data, workloads)
     tmp = Path(tempfile.mkdtemp(prefix="oras-bench-"))
     proc, registry = start_registry(tmp)
     results = {}
