@@ -3,7 +3,7 @@
 //! those of one repository kept in a shared layout, or only those pointing at one manifest.
 //! (The repositories of a registry: [`crate::registry::Registry::list_repositories`].)
 
-use crate::content::ReadOnlyTarget;
+use crate::content::{self, ReadOnlyTarget};
 use crate::digest::Digest;
 use crate::error::Result;
 
@@ -56,14 +56,13 @@ pub async fn list_tags(
     let mut tags = match &query.scope {
         Some(scope) => {
             let prefix = format!("{scope}:");
-            target
-                .tags(None)
+            content::tags(target, None)
                 .await?
                 .into_iter()
                 .filter_map(|t| t.strip_prefix(&prefix).map(str::to_string))
                 .collect()
         }
-        None => target.tags(last).await?,
+        None => content::tags(target, last).await?,
     };
     tags.sort();
     // Distribution ignores `last` unless `n` is given too: filter here as well.

@@ -196,7 +196,7 @@ pub async fn push(
 /// registry without the Referrers API also takes a deleted referrer out of its subject's
 /// tag-schema index. Missing content is [`Error::NotFound`].
 pub async fn delete(target: &dyn Target, desc: &Descriptor) -> Result<()> {
-    target.delete(desc).await
+    crate::content::delete(target, desc).await
 }
 
 #[cfg(test)]

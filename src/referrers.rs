@@ -7,6 +7,8 @@
 //! listing one descriptor per referrer. This module owns what does not depend on HTTP:
 //! - [`DistributionSpec`] (`--distribution-spec`) and [`Capability`], the per-repository record of
 //!   whether the API is there (detected once per run, or forced);
+//! - [`list`]: the referrers of a manifest in any store, through its
+//!   [`ReferrerLister`](crate::content::ReferrerLister) when it has one, else from the tag schema;
 //! - the tag schema: [`tag_schema_referrers`] reads it, [`add_to_tag_schema`] adds a referrer;
 //! - [`referrer_entry`]: the descriptor a pushed manifest is listed under;
 //! - [`discover`]: the referrers graph below a manifest, level by level, cycles cut.
@@ -28,7 +30,9 @@ use crate::oci::{self, Descriptor, Index, media_type};
 /// Annotation with which a Referrers API response says which filters the registry applied.
 pub const FILTERS_APPLIED_ANNOTATION: &str = "org.opencontainers.referrers.filtersApplied";
 
-/// `--distribution-spec`: how referrers are listed and recorded, instead of detecting it.
+/// `--distribution-spec`: how referrers are listed and recorded, instead of detecting it. A
+/// repository is given it when opened
+/// ([`RemoteOptions::distribution_spec`](crate::registry::RemoteOptions::distribution_spec)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DistributionSpec {
     /// `v1.1-referrers-api`: the Referrers API only; no tag-schema index is read or written.
@@ -109,6 +113,35 @@ impl Capability {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| {
                 (current & FORCED == 0).then_some(state)
             });
+    }
+}
+
+/// The manifests whose `subject` is `subject` in `target`, only those of `artifact_type` when
+/// given: through the store's [`ReferrerLister`](crate::content::ReferrerLister) when it has
+/// one (a registry's Referrers API, a layout's index), otherwise from the referrers tag schema
+/// ([`tag_schema_referrers`]), as oras-go's `registry.Referrers` does.
+///
+/// ```
+/// use oras_rs::content::memory::MemoryStore;
+/// use oras_rs::digest::Digest;
+/// use oras_rs::oci::{Descriptor, media_type};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let subject = Descriptor::new(media_type::OCI_MANIFEST, Digest::sha256_of(b"{}"), 2);
+/// // A memory store has no listing of its own and no `<alg>-<hex>` index yet: none.
+/// let found = oras_rs::referrers::list(&MemoryStore::new(), &subject, None).await?;
+/// assert!(found.is_empty());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
+pub async fn list(
+    target: &(impl ReadOnlyTarget + ?Sized),
+    subject: &Descriptor,
+    artifact_type: Option<&str>,
+) -> Result<Vec<Descriptor>> {
+    match target.referrer_lister() {
+        Some(lister) => lister.referrers(subject, artifact_type).await,
+        None => tag_schema_referrers(target, subject, artifact_type).await,
     }
 }
 
@@ -259,7 +292,7 @@ pub async fn remove_from_tag_schema(
         );
         target.push_reference(&desc, bytes, &tag).await?;
     }
-    match target.delete(&old).await {
+    match crate::content::delete(target, &old).await {
         Ok(()) | Err(Error::NotFound(_)) => Ok(()),
         Err(e) => Err(e),
     }
@@ -301,7 +334,7 @@ fn walk<'a>(
         if depth == Some(0) {
             return Ok(Vec::new());
         }
-        let referrers = target.referrers(subject, artifact_type).await?;
+        let referrers = list(target, subject, artifact_type).await?;
         let mut nodes = Vec::with_capacity(referrers.len());
         for referrer in referrers {
             let children = if expanded.insert(referrer.digest.clone()) {
@@ -347,6 +380,28 @@ mod tests {
         assert_eq!(
             err.hint().unwrap(),
             "Available options: v1.1-referrers-tag, v1.1-referrers-api"
+        );
+    }
+
+    #[tokio::test]
+    async fn list_falls_back_to_the_tag_schema_without_a_referrer_lister() {
+        let store = crate::content::memory::MemoryStore::new();
+        assert!(store.referrer_lister().is_none());
+        let subject = Descriptor::new(media_type::OCI_MANIFEST, Digest::sha256_of(b"{}"), 2);
+        assert!(list(&store, &subject, None).await.unwrap().is_empty());
+        let mut entry = Descriptor::new(media_type::OCI_MANIFEST, Digest::sha256_of(b"sbom"), 4);
+        entry.artifact_type = Some("application/vnd.sbom".into());
+        add_to_tag_schema(&store, &subject, entry.clone())
+            .await
+            .unwrap();
+        assert_eq!(list(&store, &subject, None).await.unwrap(), [entry.clone()]);
+        let sboms = list(&store, &subject, Some("application/vnd.sbom"));
+        assert_eq!(sboms.await.unwrap(), [entry]);
+        assert!(
+            list(&store, &subject, Some("other"))
+                .await
+                .unwrap()
+                .is_empty()
         );
     }
 

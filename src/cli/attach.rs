@@ -44,12 +44,13 @@ impl AttachArgs {
 }
 
 /// Runs `oras attach`.
-pub async fn run(args: AttachArgs) -> Result<()> {
+pub async fn run(mut args: AttachArgs) -> Result<()> {
     let files = args.files.iter().map(String::as_str);
     args.target.remote.check_stdin_file(files)?;
     let format = args.format.resolve()?;
     let subject = args.subject.parse()?;
     let mut request = args.pack.request(&args.files, subject.platform.as_ref())?;
+    args.target.remote.distribution_spec = subject.spec;
     let dest = args.target.open(&args.reference)?;
     let subject = subject.resolve(&dest, &args.reference).await?;
     request.subject = Some(subject.clone());

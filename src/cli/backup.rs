@@ -50,11 +50,11 @@ impl BackupArgs {
 }
 
 /// Runs `oras backup`.
-pub async fn run(args: BackupArgs) -> Result<()> {
+pub async fn run(mut args: BackupArgs) -> Result<()> {
     let start = Instant::now();
     let (reference, tags) = repository_tags(&args.reference)?;
+    args.spec.apply(&mut args.remote)?;
     let repo = args.remote.repository(&reference)?;
-    args.spec.apply(&repo)?;
     let name = reference.repo_ref();
     let status = Arc::new(StatusPrinter::new(BACKUP, true, args.common.verbose()));
     let opts = BackupOptions::new()

@@ -52,7 +52,7 @@ impl DiscoverArgs {
 }
 
 /// Runs `oras discover`.
-pub async fn run(args: DiscoverArgs) -> Result<()> {
+pub async fn run(mut args: DiscoverArgs) -> Result<()> {
     let format = FormatArgs {
         format: args.format,
         template: args.template,
@@ -63,11 +63,11 @@ pub async fn run(args: DiscoverArgs) -> Result<()> {
     }
     let platform = args.platform.parse()?;
     let verbose = args.common.verbose();
+    args.spec.apply(&mut args.target.remote)?;
     let source = args.target.open_read(&args.reference)?;
     let raw = &args.reference;
     let reference = shared::require_reference(source.reference.clone(), raw, "discover")?;
     let target = &*source.target;
-    args.spec.apply(target)?;
     let resolved = manifest::resolve(target, &reference, platform.as_ref())
         .await
         .with_context(|| format!("resolving {raw}"))?;

@@ -43,18 +43,16 @@ impl PushArgs {
 }
 
 /// Runs `oras push`.
-pub async fn run(args: PushArgs) -> Result<()> {
+pub async fn run(mut args: PushArgs) -> Result<()> {
     let files = args.files.iter().map(String::as_str);
     args.target.remote.check_stdin_file(files)?;
     let format = args.format.resolve()?;
+    args.target.remote.upload_chunk_size = args.chunk_size;
     let (dest, extra_tags) = args.target.open_with_tags(&args.reference)?;
     let request = args.pack.request(&args.files)?;
     let status = (args.common).status_printer(output::PUSH, format == OutputFormat::Text);
     let packed = request.pack(&*status).await?;
     let repo = &*dest.target;
-    if let Some(size) = args.chunk_size {
-        repo.set_upload_chunk_size(size);
-    }
     if args.files.is_empty() {
         status.line("Uploading empty artifact");
     }

@@ -54,11 +54,11 @@ impl RestoreArgs {
 }
 
 /// Runs `oras restore`.
-pub async fn run(args: RestoreArgs) -> Result<()> {
+pub async fn run(mut args: RestoreArgs) -> Result<()> {
     let start = Instant::now();
     let (reference, tags) = repository_tags(&args.reference)?;
+    args.spec.apply(&mut args.remote)?;
     let repo = args.remote.repository(&reference)?;
-    args.spec.apply(&repo)?;
     let name = reference.repo_ref();
     let verbose = args.common.verbose();
     let status = Arc::new(StatusPrinter::new(RESTORE, !args.dry_run, verbose));

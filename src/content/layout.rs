@@ -26,7 +26,10 @@ use async_trait::async_trait;
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio::sync::OnceCell;
 
-use super::{BlobReader, MAX_MANIFEST_BYTES, ReadOnlyTarget, Target, read_manifest};
+use super::{
+    BlobReader, Deleter, MAX_MANIFEST_BYTES, ReadOnlyTarget, ReferrerLister, TagLister, Target,
+    read_manifest,
+};
 use crate::digest::{Digest, VerifyingReader};
 use crate::error::{Error, Result};
 use crate::oci::{self, Descriptor, Index, annotations, media_type};
@@ -199,19 +202,6 @@ impl ReadOnlyTarget for OciLayout {
         Err(Error::NotFound(layout_ref(&self.root, reference)))
     }
 
-    async fn referrers(
-        &self,
-        subject: &Descriptor,
-        artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>> {
-        let index = self.index().await?;
-        find_referrers(self, &index, subject, artifact_type).await
-    }
-
-    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
-        Ok(index_tags(&self.index().await?, last))
-    }
-
     async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
         let path = self.blob_path(digest);
         match tokio::fs::metadata(&path).await {
@@ -226,6 +216,14 @@ impl ReadOnlyTarget for OciLayout {
             }
             Err(e) => Err(Error::io(path, e)),
         }
+    }
+
+    fn tag_lister(&self) -> Option<&dyn TagLister> {
+        Some(self)
+    }
+
+    fn referrer_lister(&self) -> Option<&dyn ReferrerLister> {
+        Some(self)
     }
 }
 
@@ -289,6 +287,33 @@ impl Target for OciLayout {
         .await
     }
 
+    fn deleter(&self) -> Option<&dyn Deleter> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl TagLister for OciLayout {
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        Ok(index_tags(&self.index().await?, last))
+    }
+}
+
+/// The manifests of `index.json` whose `subject` is the subject.
+#[async_trait]
+impl ReferrerLister for OciLayout {
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        let index = self.index().await?;
+        find_referrers(self, &index, subject, artifact_type).await
+    }
+}
+
+#[async_trait]
+impl Deleter for OciLayout {
     /// Removes every `index.json` entry of `desc` (all its tags) and its blob file.
     async fn delete(&self, desc: &Descriptor) -> Result<()> {
         let path = self.blob_path(&desc.digest);
@@ -431,18 +456,6 @@ impl ReadOnlyTarget for OciLayoutTar {
         Err(Error::NotFound(layout_ref(&self.path, reference)))
     }
 
-    async fn referrers(
-        &self,
-        subject: &Descriptor,
-        artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>> {
-        find_referrers(self, &self.index, subject, artifact_type).await
-    }
-
-    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
-        Ok(index_tags(&self.index, last))
-    }
-
     async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
         let (_, size) = self
             .blob_entry(digest)
@@ -452,6 +465,32 @@ impl ReadOnlyTarget for OciLayoutTar {
             digest.clone(),
             size,
         ))
+    }
+
+    fn tag_lister(&self) -> Option<&dyn TagLister> {
+        Some(self)
+    }
+
+    fn referrer_lister(&self) -> Option<&dyn ReferrerLister> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl TagLister for OciLayoutTar {
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        Ok(index_tags(&self.index, last))
+    }
+}
+
+#[async_trait]
+impl ReferrerLister for OciLayoutTar {
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        find_referrers(self, &self.index, subject, artifact_type).await
     }
 }
 

@@ -1,8 +1,12 @@
 //! The Target contract: every place content lives implements [`ReadOnlyTarget`] and, when it can
 //! be written, [`Target`]. Optimisations a store can offer (fetching a manifest by tag in one
 //! request, pushing a manifest under a tag in one request) are trait methods with default
-//! fallbacks, so wrappers pass them through instead of losing them.
+//! fallbacks, so wrappers pass them through instead of losing them. What only some stores can
+//! do (list tags, delete, list referrers themselves) are the small capability traits
+//! [`TagLister`], [`Deleter`] and [`ReferrerLister`], found through the discovery methods
+//! [`ReadOnlyTarget::tag_lister`], [`Target::deleter`] and [`ReadOnlyTarget::referrer_lister`].
 
+mod capability;
 pub mod dir;
 pub mod file;
 pub mod layout;
@@ -17,6 +21,8 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::error::{Error, Result};
 use crate::oci::Descriptor;
+
+pub use capability::{Deleter, ReferrerLister, TagLister, delete, tags};
 
 /// A stream of blob bytes. Boxed so any store can hand out its own reader.
 pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
@@ -55,31 +61,22 @@ pub trait ReadOnlyTarget: Send + Sync {
         self.fetch_reference(reference).await
     }
 
-    /// The manifests whose `subject` is `subject`, optionally only those of `artifact_type`.
-    /// The default reads the referrers tag schema (distribution-spec v1.1 "referrers tag
-    /// schema": an index tagged `<alg>-<hex>`); a registry with the Referrers API overrides it.
-    async fn referrers(
-        &self,
-        subject: &Descriptor,
-        artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>> {
-        crate::referrers::tag_schema_referrers(self, subject, artifact_type).await
-    }
-
-    /// `--distribution-spec`: forces how referrers are listed (and, on a writable store, recorded
-    /// when a manifest with a subject is pushed). Stores without a Referrers API ignore it.
-    fn force_referrers(&self, _spec: crate::referrers::DistributionSpec) {}
-
     /// The descriptor of the blob `digest` (`application/octet-stream`, its size), or
     /// [`Error::NotFound`].
     async fn resolve_blob(&self, digest: &crate::digest::Digest) -> Result<Descriptor> {
         Err(Error::NotFound(digest.to_string()))
     }
 
-    /// The store's tags in its own order (a registry's, or sorted for a layout), only those
-    /// after `last` when given. Stores without tags say so.
-    async fn tags(&self, _last: Option<&str>) -> Result<Vec<String>> {
-        Err(Error::invalid("this store cannot list tags"))
+    /// This store's tag listing, when it has one (registries and layouts do); the default, `None`,
+    /// makes [`tags`] say the store cannot list tags.
+    fn tag_lister(&self) -> Option<&dyn TagLister> {
+        None
+    }
+
+    /// This store's own way to list referrers (a registry's Referrers API, a layout's index),
+    /// when it has one; the default, `None`, has [`crate::referrers::list`] read the referrers tag schema.
+    fn referrer_lister(&self) -> Option<&dyn ReferrerLister> {
+        None
     }
 }
 
@@ -113,13 +110,6 @@ pub trait Target: ReadOnlyTarget {
         Ok(Mount::Unsupported)
     }
 
-    /// Deletes `desc`: a manifest with every tag pointing at it, or a blob. Missing content is
-    /// [`Error::NotFound`]. The caller keeps the referrers tag schema up to date
-    /// ([`crate::referrers::remove_from_tag_schema`]).
-    async fn delete(&self, _desc: &Descriptor) -> Result<()> {
-        Err(Error::invalid("this store cannot delete content"))
-    }
-
     /// Whether this store itself refuses a blob whose bytes do not match the descriptor's digest
     /// and size (a registry checks the `?digest=` of an upload), so a copy need not hash the
     /// bytes on the way. The default, `false`, has the copy verify them.
@@ -127,9 +117,11 @@ pub trait Target: ReadOnlyTarget {
         false
     }
 
-    /// `--chunk-size`: upload blobs in chunks of at most `bytes` (a registry's chunked upload).
-    /// Stores without chunked uploads ignore it.
-    fn set_upload_chunk_size(&self, _bytes: u64) {}
+    /// This store's deletion, when it can delete (registries and layouts can); the default,
+    /// `None`, makes [`delete`] say the store cannot delete content.
+    fn deleter(&self) -> Option<&dyn Deleter> {
+        None
+    }
 }
 
 /// The outcome of [`Target::mount`].

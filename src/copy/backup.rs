@@ -221,8 +221,7 @@ pub async fn backup(
         ));
     }
     if tags.is_empty() {
-        tags = src
-            .tags(None)
+        tags = crate::content::tags(src, None)
             .await
             .map_err(|e| e.context(format!("listing the tags of {name}")))?;
         tags.sort();
@@ -300,7 +299,7 @@ pub async fn restore(
         (opts.progress)(BackupEvent::Loaded { path: input, size });
     }
     if tags.is_empty() {
-        tags = source.tags(None).await?;
+        tags = crate::content::tags(&*source, None).await?;
         if tags.is_empty() {
             return Err(Error::invalid(format!(
                 "no tags found in the backup {}",

@@ -569,7 +569,7 @@ pub async fn copy_referrers(
     let mut visited: std::collections::HashSet<Digest> =
         queue.iter().map(|d| d.digest.clone()).collect();
     while let Some(node) = queue.pop_front() {
-        for referrer in src.referrers(&node, None).await? {
+        for referrer in crate::referrers::list(src, &node, None).await? {
             if !visited.insert(referrer.digest.clone()) {
                 continue;
             }

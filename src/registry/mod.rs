@@ -49,10 +49,11 @@ pub struct Repository {
     client: HttpClient,
     endpoint: Endpoint,
     repository: String,
-    /// Whether the registry has the Referrers API (see `referrers.rs`), shared by clones.
+    /// Whether the registry has the Referrers API (see `referrers.rs`), shared by clones; fixed
+    /// when opened by [`RemoteOptions::distribution_spec`], else detected.
     referrers: Arc<crate::referrers::Capability>,
-    /// Blob uploads are chunked in pieces of this many bytes; 0 for monolithic uploads. Set by
-    /// `--chunk-size`, or to [`FALLBACK_CHUNK`] once a monolithic `PUT` was refused with 413.
+    /// Blob uploads are chunked in pieces of this many bytes; 0 for monolithic uploads. Set when
+    /// opened ([`RemoteOptions::upload_chunk_size`]), or to [`FALLBACK_CHUNK`] once a monolithic `PUT` was refused with 413.
     chunk_size: Arc<AtomicU64>,
 }
 

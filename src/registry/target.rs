@@ -1,7 +1,6 @@
-//! [`Repository`] as a [`ReadOnlyTarget`] and a [`Target`]: each operation routed to the
+//! [`Repository`] as a [`ReadOnlyTarget`] and a [`Target`], with the [`TagLister`],
+//! [`ReferrerLister`] and [`Deleter`] capabilities: each operation routed to the
 //! manifest or blob side of the protocol.
-
-use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -12,7 +11,9 @@ use super::Repository;
 use super::endpoint::is_manifest;
 use super::response::{check_digest_header, head_refused};
 use super::transport::failure::body_io_error;
-use crate::content::{BlobReader, Mount, ReadOnlyTarget, Target, read_manifest};
+use crate::content::{
+    BlobReader, Deleter, Mount, ReadOnlyTarget, ReferrerLister, TagLister, Target, read_manifest,
+};
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 use crate::oci::{Descriptor, media_type};
@@ -95,6 +96,31 @@ impl ReadOnlyTarget for Repository {
         self.get_manifest(reference, &accept.join(", ")).await
     }
 
+    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
+        self.head_blob(digest).await
+    }
+
+    fn tag_lister(&self) -> Option<&dyn TagLister> {
+        Some(self)
+    }
+
+    fn referrer_lister(&self) -> Option<&dyn ReferrerLister> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl TagLister for Repository {
+    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
+        self.list_tags(last).await
+    }
+}
+
+/// The Referrers API, detected on first use or forced by
+/// [`RemoteOptions::distribution_spec`](super::RemoteOptions::distribution_spec), with the tag
+/// schema as its fallback.
+#[async_trait]
+impl ReferrerLister for Repository {
     async fn referrers(
         &self,
         subject: &Descriptor,
@@ -102,17 +128,14 @@ impl ReadOnlyTarget for Repository {
     ) -> Result<Vec<Descriptor>> {
         self.list_referrers(subject, artifact_type).await
     }
+}
 
-    fn force_referrers(&self, spec: crate::referrers::DistributionSpec) {
-        self.referrers.force(spec);
-    }
-
-    async fn tags(&self, last: Option<&str>) -> Result<Vec<String>> {
-        self.list_tags(last).await
-    }
-
-    async fn resolve_blob(&self, digest: &Digest) -> Result<Descriptor> {
-        self.head_blob(digest).await
+/// Deleting a manifest also takes it out of its subject's tag-schema index when the registry
+/// does not index referrers itself.
+#[async_trait]
+impl Deleter for Repository {
+    async fn delete(&self, desc: &Descriptor) -> Result<()> {
+        self.delete_indexed(desc).await
     }
 }
 
@@ -133,10 +156,6 @@ impl Target for Repository {
     /// unless it matches the `?digest=` of the closing `PUT`.
     fn verifies_uploads(&self) -> bool {
         true
-    }
-
-    fn set_upload_chunk_size(&self, bytes: u64) {
-        self.chunk_size.store(bytes, Ordering::Relaxed);
     }
 
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
@@ -162,7 +181,7 @@ impl Target for Repository {
         self.mount_blob(desc, from_repository).await
     }
 
-    async fn delete(&self, desc: &Descriptor) -> Result<()> {
-        self.delete_indexed(desc).await
+    fn deleter(&self) -> Option<&dyn Deleter> {
+        Some(self)
     }
 }

@@ -21,7 +21,7 @@ fn from_and_to_options_become_the_same_target_options() {
         "example.com/repo:a,b",
     ])
     .unwrap();
-    let (from, to) = cmd.args.ends.sides();
+    let (from, to) = cmd.args.ends.sides().unwrap();
     assert!(from.oci_layout && from.oci_layout_path.is_none());
     assert!(!from.remote.insecure && from.remote.plain_http.is_none());
     assert!(!to.is_layout() && to.remote.insecure);

@@ -35,10 +35,10 @@ pub struct DeleteArgs {
 }
 
 /// Runs `oras manifest delete`.
-pub async fn run(args: DeleteArgs) -> Result<()> {
+pub async fn run(mut args: DeleteArgs) -> Result<()> {
     args.descriptor.check_force(args.force)?;
+    args.spec.apply(&mut args.target.remote)?;
     let target = args.target.open(&args.reference)?;
-    args.spec.apply(&*target.target)?;
     let reference =
         shared::require_reference(target.reference.clone(), &args.reference, "manifest delete")?;
     let resolved = target.target.resolve(&reference).await;

@@ -45,13 +45,13 @@ pub struct PushArgs {
 }
 
 /// Runs `oras manifest push`.
-pub async fn run(args: PushArgs) -> Result<()> {
+pub async fn run(mut args: PushArgs) -> Result<()> {
     args.target.remote.check_stdin_file([args.file.as_str()])?;
     let verbose = args.common.verbose();
     let bytes = shared::read_manifest_file(&args.file)?;
     let desc = shared::manifest_descriptor(&bytes, args.media_type.as_deref(), &args.file)?;
+    args.spec.apply(&mut args.target.remote)?;
     let (dest, extra_tags) = args.target.open_with_tags(&args.reference)?;
-    args.spec.apply(&*dest.target)?;
     let given = dest.reference.as_deref();
     shared::check_given_digest(given, &desc.digest, &args.reference, "the manifest")?;
     let reference = given.map_or_else(|| desc.digest.to_string(), str::to_string);

@@ -5,7 +5,6 @@
 use anyhow::Result;
 use clap::Args;
 use oras_rs::content::{ReadOnlyTarget, Target};
-use oras_rs::referrers::DistributionSpec;
 
 use super::{FromTargetArgs, Opened, TargetArgs, ToTargetArgs};
 
@@ -54,35 +53,29 @@ pub struct CopyEnds {
 
 impl CopyEndsArgs {
     /// The source's and the destination's options, each with the shared `--resolve` rules
-    /// first so a side's own rules (later entries) win.
-    pub fn sides(&self) -> (TargetArgs, TargetArgs) {
+    /// first so a side's own rules (later entries) win, its distribution spec, and, for the
+    /// destination, the chunk size.
+    pub fn sides(&self) -> Result<(TargetArgs, TargetArgs)> {
         let mut from: TargetArgs = self.from.clone().into();
         let mut to: TargetArgs = self.to.clone().into();
         for side in [&mut from, &mut to] {
             let own = std::mem::take(&mut side.remote.resolve);
             side.remote.resolve = self.resolve.iter().cloned().chain(own).collect();
         }
-        (from, to)
+        let spec = |raw: &Option<String>| raw.as_deref().map(str::parse).transpose();
+        from.remote.distribution_spec = spec(&self.from_distribution_spec)?;
+        to.remote.distribution_spec = spec(&self.to_distribution_spec)?;
+        to.remote.upload_chunk_size = self.chunk_size;
+        Ok((from, to))
     }
 
     /// Opens `source` (which must name a tag or digest) and `destination`
     /// (`<target>[:<tag>[,<tag>...]]`), set up as the chunk size and distribution specs say.
     pub fn open(&self, source: &str, destination: &str) -> Result<CopyEnds> {
-        let (from, to) = self.sides();
+        let (from, to) = self.sides()?;
         let src = from.open_read(source)?;
         let src_ref = crate::cli::shared::require_reference(src.reference.clone(), source, "cp")?;
         let (dst, extra_tags) = to.open_with_tags(destination)?;
-        if let Some(size) = self.chunk_size {
-            dst.target.set_upload_chunk_size(size);
-        }
-        if let Some(spec) = &self.from_distribution_spec {
-            src.target
-                .force_referrers(spec.parse::<DistributionSpec>()?);
-        }
-        if let Some(spec) = &self.to_distribution_spec {
-            dst.target
-                .force_referrers(spec.parse::<DistributionSpec>()?);
-        }
         Ok(CopyEnds {
             src,
             src_ref,

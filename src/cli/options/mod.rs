@@ -538,11 +538,13 @@ pub struct DistributionSpecArgs {
 }
 
 impl DistributionSpecArgs {
-    /// Applies the flag to `target` (after validating it).
-    pub fn apply(&self, target: &dyn ReadOnlyTarget) -> Result<()> {
-        if let Some(spec) = &self.distribution_spec {
-            target.force_referrers(spec.parse()?);
-        }
+    /// Validates the flag into `remote`, for the repository opened next (a layout ignores it).
+    pub fn apply(&self, remote: &mut RemoteArgs) -> Result<()> {
+        remote.distribution_spec = self
+            .distribution_spec
+            .as_deref()
+            .map(str::parse)
+            .transpose()?;
         Ok(())
     }
 }

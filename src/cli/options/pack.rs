@@ -176,7 +176,8 @@ pub struct SubjectArgs {
 
 /// [`SubjectArgs`], validated.
 pub struct Subject {
-    spec: Option<DistributionSpec>,
+    /// How referrers are recorded: set into the destination's remote options before opening.
+    pub spec: Option<DistributionSpec>,
     /// The platform whose manifest is the subject, when the reference names an index.
     pub platform: Option<Platform>,
 }
@@ -193,8 +194,8 @@ impl SubjectArgs {
 }
 
 impl Subject {
-    /// Resolves the subject `raw` (opened as `dest`), which must name a tag or digest; referrers
-    /// are then recorded as `--distribution-spec` says.
+    /// Resolves the subject `raw` (opened as `dest`, with [`Subject::spec`] in its options),
+    /// which must name a tag or digest.
     pub async fn resolve(&self, dest: &Opened<dyn Target>, raw: &str) -> Result<Descriptor> {
         let Some(reference) = &dest.reference else {
             bail!(Error::invalid_with_hint(
@@ -202,9 +203,6 @@ impl Subject {
                 "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras attach -h\" for more options and examples"
             ));
         };
-        if let Some(spec) = self.spec {
-            dest.target.force_referrers(spec);
-        }
         let found = resolve_subject(&*dest.target, reference, self.platform.as_ref()).await;
         found.with_context(|| format!("resolving the subject {raw}"))
     }

@@ -1,6 +1,7 @@
 //! `RemoteArgs`: the remote options of every command that talks to a registry (credentials,
 //! TLS, plain HTTP, headers, `--resolve`), validated once and turned into the library's
-//! [`RemoteOptions`].
+//! [`RemoteOptions`], with the command's `--chunk-size` and `--distribution-spec` when it has
+//! them.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -9,6 +10,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use oras_rs::credentials::{Credential, Store};
 use oras_rs::reference::Reference;
+use oras_rs::referrers::DistributionSpec;
 use oras_rs::registry::{Credentials, Registry, RemoteOptions, Repository, Resolve};
 
 /// How to reach one registry: credentials, TLS, plain HTTP, extra headers and name overrides.
@@ -77,6 +79,14 @@ pub struct RemoteArgs {
     /// `from-` or `to-` when these options came from cp's prefixed flags (for messages).
     #[arg(skip)]
     pub flag_prefix: &'static str,
+
+    /// The command's `--chunk-size`, set by the command before it opens the repository.
+    #[arg(skip)]
+    pub upload_chunk_size: Option<u64>,
+
+    /// The command's `--distribution-spec`, set by the command before it opens the repository.
+    #[arg(skip)]
+    pub distribution_spec: Option<DistributionSpec>,
 }
 
 impl std::fmt::Debug for RemoteArgs {
@@ -101,6 +111,8 @@ impl std::fmt::Debug for RemoteArgs {
             .field("key_file", &self.key_file)
             .field("header_names", &header_names)
             .field("resolve", &self.resolve)
+            .field("upload_chunk_size", &self.upload_chunk_size)
+            .field("distribution_spec", &self.distribution_spec)
             .finish()
     }
 }
@@ -308,7 +320,8 @@ impl RemoteArgs {
     }
 
     /// These flags as the library's [`RemoteOptions`], checked once: the credential of the flags
-    /// (and stdin) or else the credential store, and the parsed headers and `--resolve` rules.
+    /// (and stdin) or else the credential store, the parsed headers and `--resolve` rules, and
+    /// the chunk size and distribution spec the command set.
     pub fn options(&self) -> Result<RemoteOptions> {
         let credentials = match self.flag_credential()? {
             Some(credential) => Credentials::Static(credential),
@@ -339,6 +352,8 @@ impl RemoteArgs {
             client_cert: self.cert_file.clone().zip(self.key_file.clone()),
             headers,
             resolve,
+            upload_chunk_size: self.upload_chunk_size,
+            distribution_spec: self.distribution_spec,
             ..RemoteOptions::default()
         })
     }
