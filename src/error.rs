@@ -137,7 +137,7 @@ pub enum Error {
         /// What is wrong.
         message: String,
         /// What to do about it.
-        hint: Option<String>,
+        hint: Option<Hint>,
     },
     /// The registry broke the protocol (missing header, oversized document, bad Location).
     #[error("{0}")]
@@ -155,6 +155,79 @@ pub enum Error {
     },
 }
 
+/// What the user can do next about an error, when the remedy depends on how the library is
+/// driven: the `oras` binary words each one with its flags; a Rust program maps them to its own
+/// options ([`crate::registry::RemoteOptions`], [`crate::content::file::WritePolicy`], …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Advice {
+    /// A plain-HTTP request reached a TLS server: use HTTPS.
+    UseHttps,
+    /// A TLS handshake got a plain-HTTP answer: use plain HTTP.
+    UsePlainHttp,
+    /// The registry's certificate did not verify: trust its CA (or skip verification).
+    TrustCertificate,
+    /// The connection was refused; over HTTPS the registry may speak plain HTTP.
+    CheckReachable {
+        /// Whether the request used HTTPS.
+        https: bool,
+    },
+    /// The registry requires authentication.
+    Login,
+    /// A Basic challenge found no credential to answer with.
+    ProvideCredentials,
+    /// Credentials would cross plain HTTP to a registry that is not on loopback.
+    CredentialsOverPlainHttp,
+    /// The registry refused image-spec v1.1 fields: push an image-spec v1.0 manifest.
+    UseImageSpecV1_0,
+    /// The Referrers API was forced but the registry has none: use the tag schema.
+    UseReferrersTagSchema,
+    /// docker's config file cannot be located: name a credentials file.
+    NameRegistryConfig,
+    /// An annotation is not `KEY=VALUE`.
+    AnnotationFormat,
+    /// A title leads outside the output directory: allow it only for trusted content.
+    AllowPathTraversal,
+    /// A file exists and overwriting is refused.
+    AllowOverwrite,
+    /// Two titles differ only in case on a case-insensitive filesystem.
+    CaseSensitiveDirectory,
+    /// The destination filesystem refuses a title.
+    OtherFilesystem,
+    /// Two layers give one file name different content.
+    DuplicateTitle,
+    /// Streaming to stdout needs exactly one layer.
+    SelectOneLayer,
+}
+
+/// The next step [`Error::hint`] offers: a sentence the library can word itself (it names no
+/// flag), or [`Advice`] for the caller to word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hint {
+    /// Text to show as it is.
+    Text(String),
+    /// A recommendation the caller words.
+    Advice(Advice),
+}
+
+impl From<String> for Hint {
+    fn from(text: String) -> Self {
+        Hint::Text(text)
+    }
+}
+
+impl From<&str> for Hint {
+    fn from(text: &str) -> Self {
+        Hint::Text(text.to_string())
+    }
+}
+
+impl From<Advice> for Hint {
+    fn from(advice: Advice) -> Self {
+        Hint::Advice(advice)
+    }
+}
+
 impl Error {
     /// An [`Error::InvalidInput`] without a hint.
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -165,7 +238,7 @@ impl Error {
     }
 
     /// An [`Error::InvalidInput`] with a hint.
-    pub fn invalid_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+    pub fn invalid_with_hint(message: impl Into<String>, hint: impl Into<Hint>) -> Self {
         Error::InvalidInput {
             message: message.into(),
             hint: Some(hint.into()),
@@ -212,8 +285,8 @@ impl Error {
         }
     }
 
-    /// The sentence that tells the user what to do next, when there is one.
-    pub fn hint(&self) -> Option<String> {
+    /// What the user can do next, when there is something.
+    pub fn hint(&self) -> Option<Hint> {
         match self {
             Error::Context { source, .. } => source.hint(),
             Error::Reference(_) => Some(
@@ -223,22 +296,11 @@ impl Error {
             Error::Transport(t) => t.hint.clone(),
             Error::Response(r) => r.hint(),
             Error::Auth(a) => a.hint(),
-            Error::RateLimited(r) => Some(r.hint()),
-            Error::PathTraversal { .. } => Some(
-                "Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."
-                    .into(),
-            ),
-            Error::OverwriteDisallowed { .. } => {
-                Some("Remove the file or pull without --keep-old-files to overwrite it.".into())
-            }
-            Error::FileNameClash { .. } => Some(
-                "Pull into a directory on a case-sensitive filesystem with -o, or pull the files separately with --media-type if their types differ."
-                    .into(),
-            ),
-            Error::UnsupportedFileName { .. } => Some(
-                "Windows-style filesystems (FAT, exFAT, NTFS) refuse <>:\"\\|?* in names and some also names like CON or NUL: pull into a directory on another filesystem with -o."
-                    .into(),
-            ),
+            Error::RateLimited(r) => Some(r.hint().into()),
+            Error::PathTraversal { .. } => Some(Advice::AllowPathTraversal.into()),
+            Error::OverwriteDisallowed { .. } => Some(Advice::AllowOverwrite.into()),
+            Error::FileNameClash { .. } => Some(Advice::CaseSensitiveDirectory.into()),
+            Error::UnsupportedFileName { .. } => Some(Advice::OtherFilesystem.into()),
             Error::Io { err, .. } if err.raw_os_error() == Some(28) => {
                 Some("The disk is full: free some space and try again.".into())
             }

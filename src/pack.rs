@@ -245,7 +245,7 @@ pub fn parse_annotations(pairs: &[String]) -> Result<Annotations> {
         let Some((k, v)) = pair.split_once('=') else {
             return Err(Error::invalid_with_hint(
                 "annotation value doesn't match the required format",
-                "Please use the correct format in the flag: --annotation \"key=value\"",
+                crate::error::Advice::AnnotationFormat,
             ));
         };
         if out.insert(k.to_string(), v.to_string()).is_some() {

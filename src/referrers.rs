@@ -379,7 +379,7 @@ mod tests {
         );
         assert_eq!(
             err.hint().unwrap(),
-            "Available options: v1.1-referrers-tag, v1.1-referrers-api"
+            crate::error::Hint::from("Available options: v1.1-referrers-tag, v1.1-referrers-api")
         );
     }
 

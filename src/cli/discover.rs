@@ -7,7 +7,7 @@ use oras_rs::oci::Descriptor;
 use oras_rs::{manifest, referrers};
 
 use super::options::{CommonArgs, DistributionSpecArgs, FormatArgs, PlatformArgs, TargetArgs};
-use super::shared;
+use crate::cli::options::checks;
 use crate::output::discover::{DiscoverReport, resolve_format};
 
 /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
@@ -66,7 +66,7 @@ pub async fn run(mut args: DiscoverArgs) -> Result<()> {
     args.spec.apply(&mut args.target.remote)?;
     let source = args.target.open_read(&args.reference)?;
     let raw = &args.reference;
-    let reference = shared::require_reference(source.reference.clone(), raw, "discover")?;
+    let reference = checks::require_reference(source.reference.clone(), raw, "discover")?;
     let target = &*source.target;
     let resolved = manifest::resolve(target, &reference, platform.as_ref())
         .await

@@ -7,8 +7,9 @@ use oras_rs::copy::pull::PullPlan;
 use super::options::{
     CommonArgs, FormatArgs, OutputFormat, PlatformArgs, PullFileArgs, TargetArgs,
 };
-use super::shared::require_reference;
+use crate::cli::options::checks;
 use crate::output::{self, pull::PullReport};
+use checks::require_reference;
 
 /// Pull files from a registry or an OCI image layout
 #[derive(Args, Debug)]

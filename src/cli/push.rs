@@ -5,6 +5,7 @@ use clap::Args;
 
 use super::options::TargetArgs;
 use super::options::{CommonArgs, ConcurrencyArgs, FormatArgs, OutputFormat, PushPackArgs};
+use crate::cli::options::checks;
 use crate::output::{self, push::PushReport};
 
 /// Push files to a registry or an OCI image layout
@@ -31,7 +32,7 @@ pub struct PushArgs {
     concurrency: ConcurrencyArgs<5>,
     /// Upload blobs in chunks of this size (PATCH requests), e.g. `5M`; by default a blob is
     /// sent in one request, and in 1 MiB chunks once the registry refuses that with 413
-    #[arg(long, value_name = "SIZE", value_parser = crate::cli::shared::parse_chunk_size)]
+    #[arg(long, value_name = "SIZE", value_parser = checks::parse_chunk_size)]
     chunk_size: Option<u64>,
 }
 

@@ -5,7 +5,7 @@ use clap::Args;
 use oras_rs::manifest;
 
 use super::options::{CommonArgs, PlatformArgs, TargetArgs};
-use super::shared;
+use crate::cli::options::checks;
 use crate::output;
 
 /// [Preview] Resolves digest of the target artifact
@@ -44,7 +44,7 @@ pub async fn run(args: ResolveArgs) -> Result<()> {
     let platform = args.platform.parse()?;
     let source = args.target.open_read(&args.reference)?;
     let reference =
-        shared::require_reference(source.reference.clone(), &args.reference, "resolve")?;
+        checks::require_reference(source.reference.clone(), &args.reference, "resolve")?;
     let desc = manifest::resolve(&*source.target, &reference, platform.as_ref())
         .await
         .context("failed to resolve digest")?;

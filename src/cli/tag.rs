@@ -5,7 +5,8 @@ use clap::Args;
 use oras_rs::{Error, tag};
 
 use super::options::{CommonArgs, ConcurrencyArgs, TargetArgs, TargetKind};
-use super::shared;
+use crate::cli::options::checks;
+use crate::output::text;
 use crate::output::{self, tag::TagReport};
 
 /// Tag a manifest in a registry or an OCI image layout
@@ -57,7 +58,7 @@ pub async fn run(args: TagArgs) -> Result<()> {
         .target
         .open(&args.reference)
         .with_context(|| format!("unable to add tag for '{}'", args.reference))?;
-    let reference = shared::require_reference(target.reference.clone(), &args.reference, "tag")?;
+    let reference = checks::require_reference(target.reference.clone(), &args.reference, "tag")?;
     if args.tags.is_empty() {
         bail!(Error::invalid_with_hint(
             "no new tag specified",
@@ -72,5 +73,5 @@ pub async fn run(args: TagArgs) -> Result<()> {
     output::println_ignore_pipe(&format!("Tagging {marker} {name}@{}", desc.digest));
     let concurrency = args.concurrency.get();
     let tagged = tag::tag_bytes_n(&*target.target, &desc, &bytes, &args.tags, concurrency).await?;
-    shared::emit_text(&TagReport { tagged })
+    text::emit_text(&TagReport { tagged })
 }

@@ -432,7 +432,7 @@ fn take(
         }
         return Err(Error::invalid_with_hint(
             format!("{title}: duplicate name"),
-            "Two layers of the artifact give this file name to different content; when they are in different manifests of an index, pull one of them by digest or with --platform.",
+            crate::error::Advice::DuplicateTitle,
         ));
     }
     taken.push((title.to_string(), digest.clone()));

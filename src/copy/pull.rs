@@ -346,7 +346,7 @@ pub async fn pull_layer_to<W: AsyncWrite + Unpin + ?Sized>(
                 "cannot pull to stdout: the artifact has {} layers, `-o -` needs exactly one",
                 layers.len()
             ),
-            "Pull into a directory instead, or select one layer with --media-type.",
+            crate::error::Advice::SelectOneLayer,
         ));
     };
     let reader = src.fetch(layer).await?;

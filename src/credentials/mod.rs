@@ -216,7 +216,7 @@ impl Store {
         let default = docker_config_path().ok_or_else(|| {
             Error::invalid_with_hint(
                 "cannot locate docker's config.json: neither DOCKER_CONFIG nor HOME is set",
-                "Pass --registry-config <path>.",
+                crate::error::Advice::NameRegistryConfig,
             )
         })?;
         Ok(Store {

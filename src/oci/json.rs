@@ -198,6 +198,80 @@ impl Formatter for GoFormatter {
     }
 }
 
+/// Indents JSON `bytes` as Go's `json.Indent(…, "", "  ")` does (key order and string
+/// contents untouched; `{}` and `[]` stay closed), plus a trailing newline: what oras prints for
+/// `--pretty`. Not JSON: an error.
+///
+/// ```
+/// let pretty = oras_rs::oci::json::indent(br#"{"z":1,"a":[]}"#)?;
+/// assert_eq!(pretty, b"{\n  \"z\": 1,\n  \"a\": []\n}\n");
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
+pub fn indent(bytes: &[u8]) -> crate::error::Result<Vec<u8>> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| {
+        crate::error::Error::invalid(format!("cannot pretty-print: not valid JSON: {e}"))
+    })?;
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut i = 0;
+    let newline = |out: &mut Vec<u8>, depth: usize| {
+        out.push(b'\n');
+        out.extend(std::iter::repeat_n(b' ', depth * 2));
+    };
+    while i < bytes.len() {
+        let c = bytes[i];
+        i += 1;
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'"' => {
+                in_string = true;
+                out.push(c);
+            }
+            b'{' | b'[' => {
+                out.push(c);
+                // An empty object or array stays `{}` / `[]`.
+                let rest = bytes[i..].iter().position(|b| !b" \t\n\r".contains(b));
+                let close = if c == b'{' { b'}' } else { b']' };
+                if let Some(p) = rest
+                    && bytes[i + p] == close
+                {
+                    out.push(close);
+                    i += p + 1;
+                    continue;
+                }
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            b',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            b':' => out.extend_from_slice(b": "),
+            _ => out.push(c),
+        }
+    }
+    out.push(b'\n');
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -288,5 +362,15 @@ mod tests {
         assert_eq!(pretty(&json!([[], {}])), "[\n  [],\n  {}\n]\n");
         assert_eq!(pretty("s"), "\"s\"\n");
         assert_eq!(pretty(&json!(null)), "null\n");
+    }
+
+    #[test]
+    fn indents_like_go_and_keeps_key_order() {
+        let got = super::indent(br#"{"z":1,"a":[],"b":{"c":"x,{y}:\""},"d":[1,2]}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            "{\n  \"z\": 1,\n  \"a\": [],\n  \"b\": {\n    \"c\": \"x,{y}:\\\"\"\n  },\n  \"d\": [\n    1,\n    2\n  ]\n}\n"
+        );
+        assert!(super::indent(b"not json").is_err());
     }
 }

@@ -9,6 +9,7 @@ use oras_rs::oci::Descriptor;
 use super::model;
 use super::report::Report;
 use crate::cli::options::{FormatArgs, Opened, OutputFormat};
+use crate::output::text;
 
 /// The destination as oras shows it after a push: the reference up to the first comma when it
 /// has a tag, else `<name>@<digest>`.
@@ -137,9 +138,7 @@ impl FetchReport {
     /// Prints the report: the manifest's bytes as they are (or indented), or the JSON document.
     pub fn emit(&self, format: &FormatArgs) -> Result<()> {
         match format.resolve()? {
-            OutputFormat::Text if self.to_stdout => {
-                crate::cli::shared::print_json(&self.bytes, self.pretty)
-            }
+            OutputFormat::Text if self.to_stdout => text::print_json(&self.bytes, self.pretty),
             OutputFormat::Text => Ok(()),
             _ => format.print(&self.json()),
         }

@@ -17,6 +17,7 @@ pub mod repo;
 pub mod report;
 pub mod tag;
 pub mod template;
+pub mod text;
 
 use std::io::Write;
 use std::sync::Mutex;

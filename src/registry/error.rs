@@ -2,6 +2,7 @@
 //! registry's own error codes, unknown codes kept as they are), and what went wrong when no answer
 //! came at all ([`TransportError`]). No reqwest type leaks out of this module.
 
+use crate::error::{Advice, Hint};
 use serde::Deserialize;
 
 /// Error bodies are read up to this many bytes: enough for any real error list.
@@ -40,7 +41,7 @@ pub struct ErrorResponse {
     /// The registry's error list (empty when the body had none).
     pub errors: Vec<ErrorInfo>,
     /// What to do about it, when we can tell.
-    pub hint: Option<String>,
+    pub hint: Option<Hint>,
 }
 
 impl ErrorResponse {
@@ -51,9 +52,7 @@ impl ErrorResponse {
             .unwrap_or_default();
         let text = String::from_utf8_lossy(body);
         let hint = if text.contains("HTTP request to an HTTPS server") {
-            Some(
-                "The registry speaks HTTPS: drop --plain-http (or pass --plain-http=false).".into(),
-            )
+            Some(Advice::UseHttps.into())
         } else {
             None
         };
@@ -97,14 +96,12 @@ impl ErrorResponse {
     }
 
     /// What to do next.
-    pub fn hint(&self) -> Option<String> {
+    pub fn hint(&self) -> Option<Hint> {
         if self.hint.is_some() {
             return self.hint.clone();
         }
         match (self.status, self.code()) {
-            (401, _) | (_, Some("UNAUTHORIZED")) => {
-                Some("The registry requires authentication: log in with `oras login`.".into())
-            }
+            (401, _) | (_, Some("UNAUTHORIZED")) => Some(Advice::Login.into()),
             (403, _) | (_, Some("DENIED")) => Some(
                 "The registry denied access: check your permissions on this repository.".into(),
             ),
@@ -208,7 +205,7 @@ pub struct TransportError {
     /// The underlying error chain, flattened.
     pub message: String,
     /// What to do about it.
-    pub hint: Option<String>,
+    pub hint: Option<Hint>,
 }
 
 /// Authentication failures decided on our side: no credential for a challenge, or a challenge,
@@ -274,18 +271,19 @@ pub enum AuthError {
 
 impl AuthError {
     /// What to do next.
-    pub fn hint(&self) -> Option<String> {
+    pub fn hint(&self) -> Option<Hint> {
         match self {
-            AuthError::BasicCredentialNotFound { config: Some(path) } => Some(format!(
-                "Please check whether the registry credential stored in the authentication file at {:?} is correct",
-                path.display().to_string()
-            )),
+            AuthError::BasicCredentialNotFound { config: Some(path) } => Some(
+                format!(
+                    "Please check whether the registry credential stored in the authentication file at {:?} is correct",
+                    path.display().to_string()
+                )
+                .into(),
+            ),
             AuthError::BasicCredentialNotFound { config: None } => {
-                Some("Log in with `oras login`, or pass -u/--username and --password-stdin.".into())
+                Some(Advice::ProvideCredentials.into())
             }
-            AuthError::PlainHttpCredentials { .. } => {
-                Some("Use HTTPS, or pass --plain-http explicitly if you trust the network.".into())
-            }
+            AuthError::PlainHttpCredentials { .. } => Some(Advice::CredentialsOverPlainHttp.into()),
             _ => None,
         }
     }
@@ -330,6 +328,6 @@ mod tests {
             400,
             b"Client sent an HTTP request to an HTTPS server.\n",
         );
-        assert!(e.hint().unwrap().contains("--plain-http"));
+        assert_eq!(e.hint(), Some(Advice::UseHttps.into()));
     }
 }

@@ -148,10 +148,7 @@ fn v1_1_hint(err: Error, manifest: &[u8]) -> Error {
                 && r.hint.is_none()
                 && has_artifact_type(manifest) =>
         {
-            r.hint = Some(
-                "The registry may not support OCI image-spec v1.1 manifests (with artifactType), as ECR does not: push again with --image-spec v1.0."
-                    .into(),
-            );
+            r.hint = Some(crate::error::Advice::UseImageSpecV1_0.into());
             Error::Response(r)
         }
         other => other,

@@ -51,7 +51,7 @@ impl Repository {
                             "{}: the registry does not implement the Referrers API",
                             self.name()
                         ),
-                        "Drop --distribution-spec v1.1-referrers-api to fall back to the referrers tag schema.",
+                        crate::error::Advice::UseReferrersTagSchema,
                     ))
                 }
                 None => {

@@ -4,8 +4,8 @@
 use anyhow::Result;
 use clap::Args;
 
+use crate::cli::options::checks;
 use crate::cli::options::{CommonArgs, DescriptorArgs, TargetArgs};
-use crate::cli::shared;
 
 /// Delete a blob from a remote registry
 #[derive(Args, Debug)]
@@ -36,12 +36,12 @@ pub struct DeleteArgs {
 pub async fn run(args: DeleteArgs) -> Result<()> {
     args.descriptor.check_force(args.force)?;
     let target = args.target.open(&args.reference)?;
-    let digest = shared::require_digest(target.reference.as_deref(), &args.reference, "delete")?;
+    let digest = checks::require_digest(target.reference.as_deref(), &args.reference, "delete")?;
     let resolved = target.target.resolve_blob(&digest).await;
-    shared::delete_resolved(
+    crate::cli::delete::delete_resolved(
         &target,
         resolved,
-        shared::Deletion {
+        crate::cli::delete::Deletion {
             reference: &args.reference,
             kind: "blob",
             question_tail: "",

@@ -3,8 +3,9 @@
 use anyhow::{Result, bail};
 use clap::Args;
 
+use crate::cli::options::checks;
 use crate::cli::options::{CommonArgs, DescriptorArgs, TargetArgs};
-use crate::cli::shared;
+use crate::output::text;
 
 /// Fetch a blob from a registry or an OCI image layout
 #[derive(Args, Debug)]
@@ -38,10 +39,10 @@ pub async fn run(args: FetchArgs) -> Result<()> {
     }
     args.descriptor.check_output(args.output.as_deref())?;
     let source = args.target.open_read(&args.reference)?;
-    let digest = shared::require_digest(source.reference.as_deref(), &args.reference, "fetch")?;
+    let digest = checks::require_digest(source.reference.as_deref(), &args.reference, "fetch")?;
     let desc = source.target.resolve_blob(&digest).await?;
     if let Some(output) = &args.output {
-        shared::write_blob_to(&*source.target, &desc, output).await?;
+        text::write_blob_to(&*source.target, &desc, output).await?;
     }
     if args.descriptor.descriptor {
         args.descriptor.print(&desc)?;

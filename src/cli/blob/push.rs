@@ -7,9 +7,10 @@ use clap::Args;
 use oras_rs::blob;
 use oras_rs::oci::{Descriptor, media_type};
 
+use crate::cli::options::checks;
 use crate::cli::options::{CommonArgs, DescriptorArgs, TargetArgs};
-use crate::cli::shared;
 use crate::output::blob::BlobPushReport;
+use crate::output::text;
 
 /// Push a blob to a registry or an OCI image layout
 #[derive(Args, Debug)]
@@ -43,9 +44,9 @@ pub async fn run(args: PushArgs) -> Result<()> {
     args.target.remote.check_stdin_file([args.file.as_str()])?;
     let verbose = args.common.verbose();
     let target = args.target.open(&args.reference)?;
-    let given = shared::optional_digest(target.reference.as_deref(), &args.reference)?;
+    let given = checks::optional_digest(target.reference.as_deref(), &args.reference)?;
     let size = u64::try_from(args.size).ok();
-    let status = shared::push_status(!args.descriptor.descriptor, verbose);
+    let status = text::push_status(!args.descriptor.descriptor, verbose);
     let desc = if args.file == "-" {
         let Some(digest) = given else {
             bail!("content digest must be provided if it is read from stdin");
@@ -59,7 +60,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
     } else {
         let file = Path::new(&args.file);
         let desc = blob::describe_file(file, &args.media_type).await?;
-        shared::check_blob_file(&desc, size, given.as_ref(), &args.reference, &args.file)?;
+        checks::check_blob_file(&desc, size, given.as_ref(), &args.reference, &args.file)?;
         let pushed = blob::push_file(&*target.target, &desc, file, &status).await;
         pushed.map(|_| desc)
     }
@@ -68,7 +69,7 @@ pub async fn run(args: PushArgs) -> Result<()> {
         return args.descriptor.print(&desc);
     }
     let (marker, name) = (target.kind.marker(), target.name);
-    shared::emit_text(&BlobPushReport {
+    text::emit_text(&BlobPushReport {
         marker,
         name,
         blob: desc,

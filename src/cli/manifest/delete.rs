@@ -4,8 +4,8 @@
 use anyhow::Result;
 use clap::Args;
 
+use crate::cli::options::checks;
 use crate::cli::options::{CommonArgs, DescriptorArgs, DistributionSpecArgs, TargetArgs};
-use crate::cli::shared;
 
 /// Delete a manifest from remote registry
 #[derive(Args, Debug)]
@@ -40,12 +40,12 @@ pub async fn run(mut args: DeleteArgs) -> Result<()> {
     args.spec.apply(&mut args.target.remote)?;
     let target = args.target.open(&args.reference)?;
     let reference =
-        shared::require_reference(target.reference.clone(), &args.reference, "manifest delete")?;
+        checks::require_reference(target.reference.clone(), &args.reference, "manifest delete")?;
     let resolved = target.target.resolve(&reference).await;
-    shared::delete_resolved(
+    crate::cli::delete::delete_resolved(
         &target,
         resolved,
-        shared::Deletion {
+        crate::cli::delete::Deletion {
             reference: &args.reference,
             kind: "manifest",
             question_tail: " and all tags associated with it",

@@ -5,9 +5,9 @@ use clap::Args;
 use oras_rs::Error;
 use oras_rs::manifest::{self, FetchOptions};
 
+use crate::cli::options::checks;
 use crate::cli::options::{CommonArgs, DescriptorArgs, FormatArgs};
 use crate::cli::options::{PlatformArgs, TargetArgs};
-use crate::cli::shared;
 use crate::output::manifest::FetchReport;
 
 /// Fetch manifest of the target artifact
@@ -42,14 +42,14 @@ pub struct FetchArgs {
 pub async fn run(args: FetchArgs) -> Result<()> {
     let (d, output) = (args.descriptor, args.output.as_deref());
     let layout_types = args.target.is_layout() && !args.media_types.is_empty();
-    shared::check_fetch_flags(&args.format, d, output, layout_types)?;
+    checks::check_fetch_flags(&args.format, d, output, layout_types)?;
     let options = FetchOptions {
         accept: args.media_types,
         platform: args.platform.parse()?,
     };
     let source = args.target.open_read(&args.reference)?;
     let reference =
-        shared::require_reference(source.reference.clone(), &args.reference, "manifest fetch")?;
+        checks::require_reference(source.reference.clone(), &args.reference, "manifest fetch")?;
     if d.descriptor && output.is_none() {
         let desc = manifest::fetch_descriptor(&*source.target, &reference, &options).await?;
         manifest::check_media_type(&desc, &options.accept, &args.reference)?;

@@ -5,8 +5,9 @@ use clap::Args;
 use oras_rs::content::read_manifest;
 use oras_rs::manifest;
 
+use crate::cli::options::checks;
 use crate::cli::options::{CommonArgs, DescriptorArgs, PlatformArgs, TargetArgs};
-use crate::cli::shared;
+use crate::output::text;
 
 /// [Preview] Fetch the config of a manifest from a remote registry
 #[derive(Args, Debug)]
@@ -43,10 +44,10 @@ pub async fn run(args: FetchConfigArgs) -> Result<()> {
     let source = args.target.open_read(&args.reference)?;
     let raw = &args.reference;
     let reference =
-        shared::require_reference(source.reference.clone(), raw, "manifest fetch-config")?;
+        checks::require_reference(source.reference.clone(), raw, "manifest fetch-config")?;
     let config = manifest::fetch_config(&*source.target, &reference, platform.as_ref()).await?;
     if let Some(path) = output.filter(|p| *p != "-") {
-        shared::write_blob_to(&*source.target, &config, path).await?;
+        text::write_blob_to(&*source.target, &config, path).await?;
     }
     if d.descriptor {
         return d.print(&config);
@@ -54,9 +55,9 @@ pub async fn run(args: FetchConfigArgs) -> Result<()> {
     if output.is_none_or(|p| p == "-") {
         if d.pretty {
             let bytes = read_manifest(source.target.fetch(&config).await?, &config).await?;
-            shared::print_json(&bytes, true)?;
+            text::print_json(&bytes, true)?;
         } else {
-            shared::write_blob_to(&*source.target, &config, "-").await?;
+            text::write_blob_to(&*source.target, &config, "-").await?;
         }
     }
     Ok(())

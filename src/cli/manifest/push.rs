@@ -4,11 +4,12 @@ use anyhow::{Context, Result};
 use clap::Args;
 use oras_rs::{manifest, tag};
 
+use crate::cli::options::checks;
 use crate::cli::options::{
     CommonArgs, ConcurrencyArgs, DescriptorArgs, DistributionSpecArgs, TargetArgs,
 };
-use crate::cli::shared;
 use crate::output::manifest::PushReport;
+use crate::output::text;
 
 /// Push a manifest to a remote registry
 #[derive(Args, Debug)]
@@ -48,14 +49,14 @@ pub struct PushArgs {
 pub async fn run(mut args: PushArgs) -> Result<()> {
     args.target.remote.check_stdin_file([args.file.as_str()])?;
     let verbose = args.common.verbose();
-    let bytes = shared::read_manifest_file(&args.file)?;
-    let desc = shared::manifest_descriptor(&bytes, args.media_type.as_deref(), &args.file)?;
+    let bytes = checks::read_manifest_file(&args.file)?;
+    let desc = checks::manifest_descriptor(&bytes, args.media_type.as_deref(), &args.file)?;
     args.spec.apply(&mut args.target.remote)?;
     let (dest, extra_tags) = args.target.open_with_tags(&args.reference)?;
     let given = dest.reference.as_deref();
-    shared::check_given_digest(given, &desc.digest, &args.reference, "the manifest")?;
+    checks::check_given_digest(given, &desc.digest, &args.reference, "the manifest")?;
     let reference = given.map_or_else(|| desc.digest.to_string(), str::to_string);
-    let status = shared::push_status(!args.descriptor.descriptor, verbose);
+    let status = text::push_status(!args.descriptor.descriptor, verbose);
     manifest::push(&*dest.target, &desc, &bytes, &reference, &status)
         .await
         .with_context(|| format!("pushing the manifest to {}", args.reference))?;
@@ -64,5 +65,5 @@ pub async fn run(mut args: PushArgs) -> Result<()> {
     if args.descriptor.descriptor {
         return args.descriptor.print(&desc);
     }
-    shared::emit_text(&PushReport::new(&dest, &args.reference, tagged, &desc))
+    text::emit_text(&PushReport::new(&dest, &args.reference, tagged, &desc))
 }

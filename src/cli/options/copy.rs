@@ -7,6 +7,7 @@ use clap::Args;
 use oras_rs::content::{ReadOnlyTarget, Target};
 
 use super::{FromTargetArgs, Opened, TargetArgs, ToTargetArgs};
+use crate::cli::options::checks;
 
 /// `--chunk-size`, `--resolve`, `--from-distribution-spec`, `--to-distribution-spec`, then the
 /// `--from-*` and `--to-*` groups.
@@ -14,7 +15,7 @@ use super::{FromTargetArgs, Opened, TargetArgs, ToTargetArgs};
 pub struct CopyEndsArgs {
     /// Upload blobs in chunks of this size (PATCH requests), e.g. `5M`; by default a blob is
     /// sent in one request, and in 1 MiB chunks once the registry refuses that with 413
-    #[arg(long, value_name = "SIZE", value_parser = crate::cli::shared::parse_chunk_size)]
+    #[arg(long, value_name = "SIZE", value_parser = checks::parse_chunk_size)]
     chunk_size: Option<u64>,
 
     /// Customized DNS for both registries, formatted in `host:port:address[:address_port]`
@@ -74,7 +75,7 @@ impl CopyEndsArgs {
     pub fn open(&self, source: &str, destination: &str) -> Result<CopyEnds> {
         let (from, to) = self.sides()?;
         let src = from.open_read(source)?;
-        let src_ref = crate::cli::shared::require_reference(src.reference.clone(), source, "cp")?;
+        let src_ref = checks::require_reference(src.reference.clone(), source, "cp")?;
         let (dst, extra_tags) = to.open_with_tags(destination)?;
         Ok(CopyEnds {
             src,

@@ -13,6 +13,7 @@ use oras_rs::digest::Digest;
 use oras_rs::oci::Platform;
 use oras_rs::reference::{Reference, parse_with_tags};
 
+pub mod checks;
 mod concurrency;
 mod copy;
 mod descriptor;

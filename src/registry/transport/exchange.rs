@@ -250,7 +250,7 @@ impl HttpClient {
                         ),
                         hint: Some(format!(
                             "The registry accepted the request but did not answer. If it is only slow, raise {ENV_RESPONSE_TIMEOUT} (e.g. {ENV_RESPONSE_TIMEOUT}=5m)."
-                        )),
+                        ).into()),
                     }),
                 },
                 None => pending
@@ -305,7 +305,7 @@ impl HttpClient {
             url: redact_url(url),
             kind: TransportKind::Timeout,
             message,
-            hint: Some(hint),
+            hint: Some(hint.into()),
         };
         let mut pending = std::pin::pin!(pending);
         let mut tick = tokio::time::interval(Duration::from_millis(200));

@@ -1,6 +1,7 @@
 //! Turning what reqwest reports into the library's errors: an error status into an
 //! [`ErrorResponse`], a failure without an answer into a [`TransportError`] with a hint.
 
+use crate::error::Advice;
 use std::time::Duration;
 
 use reqwest::Response;
@@ -64,33 +65,25 @@ pub(crate) fn transport_error(method: &str, url: &str, e: &reqwest::Error) -> Tr
         || lower.contains("corrupt message")
         || lower.contains("wrong version number")
     {
-        (
-            TransportKind::Tls,
-            Some("The registry seems to speak plain HTTP: use --plain-http.".to_string()),
-        )
+        (TransportKind::Tls, Some(Advice::UsePlainHttp.into()))
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
-        (
-            TransportKind::Tls,
-            Some(
-                "TLS failed: pass the registry's CA with --ca-file, or --insecure to skip verification (unsafe)."
-                    .to_string(),
-            ),
-        )
+        (TransportKind::Tls, Some(Advice::TrustCertificate.into()))
     } else if e.is_timeout() {
         (
             TransportKind::Timeout,
-            Some(format!(
-                "The registry did not answer in time. If it is only slow, raise {ENV_CONNECT_TIMEOUT} or {ENV_READ_TIMEOUT} (e.g. 5m)."
-            )),
+            Some(
+                format!(
+                    "The registry did not answer in time. If it is only slow, raise {ENV_CONNECT_TIMEOUT} or {ENV_READ_TIMEOUT} (e.g. 5m)."
+                )
+                .into(),
+            ),
         )
     } else if e.is_connect() {
-        let hint = if scheme_https {
-            "Check that the registry is running and reachable (and whether it speaks plain HTTP: --plain-http)."
-        } else {
-            "Check that the registry is running and reachable at this address."
+        let hint = Advice::CheckReachable {
+            https: scheme_https,
         };
-        (TransportKind::Connect, Some(hint.to_string()))
+        (TransportKind::Connect, Some(hint.into()))
     } else {
         (TransportKind::Other, None)
     };

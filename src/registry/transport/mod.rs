@@ -341,16 +341,16 @@ impl HttpClient {
         let err = error_response(&method, resp).await;
         match err {
             Error::Response(mut r) if tls_port && r.hint.is_none() => {
-                r.hint = Some(
-                    "The registry speaks HTTPS: drop --plain-http (or pass --plain-http=false)."
-                        .into(),
-                );
+                r.hint = Some(crate::error::Advice::UseHttps.into());
                 Err(Error::Response(r))
             }
             Error::Response(mut r) if attempts > 1 && r.hint.is_none() => {
-                r.hint = Some(format!(
-                    "The registry kept failing ({attempts} attempts): it may be overloaded or down; try again later."
-                ));
+                r.hint = Some(
+                    format!(
+                        "The registry kept failing ({attempts} attempts): it may be overloaded or down; try again later."
+                    )
+                    .into(),
+                );
                 Err(Error::Response(r))
             }
             other => Err(other),

@@ -9,7 +9,7 @@ use oras_rs::oci::{Index, media_type};
 use oras_rs::{Error, content::Target};
 
 use crate::cli::options::Opened;
-use crate::cli::shared;
+use crate::output::text;
 use crate::output::{self, manifest::IndexStatus, manifest::TaggedReport};
 
 /// `--artifact-type`, when not empty, must be a media type.
@@ -59,7 +59,7 @@ pub(super) async fn finish(
     }
     if let Some(path) = &out.output {
         let bytes = if out.pretty {
-            shared::indent_json(&bytes)?
+            oras_rs::oci::json::indent(&bytes)?
         } else {
             bytes
         };
@@ -75,5 +75,5 @@ pub(super) async fn finish(
         .with_context(|| format!("pushing the index to {shown}"))?;
     status.line("Pushed", &format!("{} {shown}", target.kind.marker()));
     let tagged = oras_rs::tag::tag_bytes_n(&*target.target, &desc, &bytes, tags, 5).await?;
-    shared::emit_text(&TaggedReport { tagged, digest })
+    text::emit_text(&TaggedReport { tagged, digest })
 }

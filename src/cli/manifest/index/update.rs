@@ -5,8 +5,8 @@ use clap::Args;
 use oras_rs::index::{self, Update};
 
 use super::IndexOutputArgs;
+use crate::cli::options::checks;
 use crate::cli::options::{CommonArgs, TargetArgs};
-use crate::cli::shared;
 use crate::output;
 use crate::output::manifest::IndexStatus;
 
@@ -52,7 +52,7 @@ pub async fn run(args: UpdateArgs) -> Result<()> {
     let target = args.target.open(&args.index_ref)?;
     let raw = &args.index_ref;
     let reference =
-        shared::require_reference(target.reference.clone(), raw, "manifest index update")?;
+        checks::require_reference(target.reference.clone(), raw, "manifest index update")?;
     let (add, merge, artifact_type) = (args.add, args.merge, args.artifact_type);
     let update = Update::new(remove, add, merge, artifact_type);
     if update.is_empty() && args.tags.is_empty() {

@@ -1,0 +1,82 @@
+//! What `oras` tells a user to do next: the library's [`Hint`]s, with its [`Advice`] worded in
+//! terms of this binary's flags and commands (the library's own texts name none).
+
+use oras_rs::error::{Advice, Hint};
+
+/// The line printed after an error.
+pub fn render(hint: &Hint) -> String {
+    match hint {
+        Hint::Text(text) => text.clone(),
+        Hint::Advice(advice) => advise(*advice).to_string(),
+    }
+}
+
+fn advise(advice: Advice) -> &'static str {
+    match advice {
+        Advice::UseHttps => {
+            "The registry speaks HTTPS: drop --plain-http (or pass --plain-http=false)."
+        }
+        Advice::UsePlainHttp => "The registry seems to speak plain HTTP: use --plain-http.",
+        Advice::TrustCertificate => {
+            "TLS failed: pass the registry's CA with --ca-file, or --insecure to skip verification (unsafe)."
+        }
+        Advice::CheckReachable { https: true } => {
+            "Check that the registry is running and reachable (and whether it speaks plain HTTP: --plain-http)."
+        }
+        Advice::CheckReachable { https: false } => {
+            "Check that the registry is running and reachable at this address."
+        }
+        Advice::Login => "The registry requires authentication: log in with `oras login`.",
+        Advice::ProvideCredentials => {
+            "Log in with `oras login`, or pass -u/--username and --password-stdin."
+        }
+        Advice::CredentialsOverPlainHttp => {
+            "Use HTTPS, or pass --plain-http explicitly if you trust the network."
+        }
+        Advice::UseImageSpecV1_0 => {
+            "The registry may not support OCI image-spec v1.1 manifests (with artifactType), as ECR does not: push again with --image-spec v1.0."
+        }
+        Advice::UseReferrersTagSchema => {
+            "Drop --distribution-spec v1.1-referrers-api to fall back to the referrers tag schema."
+        }
+        Advice::NameRegistryConfig => "Pass --registry-config <path>.",
+        Advice::AnnotationFormat => {
+            "Please use the correct format in the flag: --annotation \"key=value\""
+        }
+        Advice::AllowPathTraversal => {
+            "Pulling files outside of working directory is insecure and blocked by default. If you trust the content producer, use --allow-path-traversal to bypass this check."
+        }
+        Advice::AllowOverwrite => {
+            "Remove the file or pull without --keep-old-files to overwrite it."
+        }
+        Advice::CaseSensitiveDirectory => {
+            "Pull into a directory on a case-sensitive filesystem with -o, or pull the files separately with --media-type if their types differ."
+        }
+        Advice::OtherFilesystem => {
+            "Windows-style filesystems (FAT, exFAT, NTFS) refuse <>:\"\\|?* in names and some also names like CON or NUL: pull into a directory on another filesystem with -o."
+        }
+        Advice::DuplicateTitle => {
+            "Two layers of the artifact give this file name to different content; when they are in different manifests of an index, pull one of them by digest or with --platform."
+        }
+        Advice::SelectOneLayer => {
+            "Pull into a directory instead, or select one layer with --media-type."
+        }
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advice_is_worded_with_this_binary_s_flags_and_text_passes_through() {
+        assert_eq!(
+            render(&Advice::UseHttps.into()),
+            "The registry speaks HTTPS: drop --plain-http (or pass --plain-http=false)."
+        );
+        assert!(render(&Advice::CheckReachable { https: true }.into()).contains("--plain-http"));
+        assert!(!render(&Advice::CheckReachable { https: false }.into()).contains("--"));
+        assert_eq!(render(&Hint::from("free some space")), "free some space");
+    }
+}
