@@ -149,6 +149,6 @@ fn report(err: &anyhow::Error) {
         _ => eprintln!("Error: {err:#}"),
     }
     if let Some(hint) = lib.and_then(|e| e.hint()) {
-        eprintln!("{}", cli::hints::render(&hint));
+        eprintln!("{}", output::hints::render(&hint));
     }
 }

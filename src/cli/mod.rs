@@ -8,7 +8,6 @@ pub mod completion;
 pub mod cp;
 pub mod delete;
 pub mod discover;
-pub mod hints;
 pub mod login;
 pub mod logout;
 pub mod manifest;
