@@ -686,6 +686,70 @@ fn cred_helpers_match_the_exact_host_only() {
 }
 
 #[test]
+fn credential_helper_names_with_path_separators_are_refused_and_never_run() {
+    let reg = start_htpasswd(false);
+    let work = workdir();
+    // From `cwd`, `docker-credential-../../tmp/evil` is `<work>/tmp/evil` and
+    // `docker-credential-x/evil` is `<cwd>/docker-credential-x/evil`: both would run.
+    let cwd = work.path().join("cwd");
+    fs::create_dir_all(cwd.join("docker-credential-..")).unwrap();
+    fs::create_dir_all(cwd.join("docker-credential-x")).unwrap();
+    fs::create_dir_all(work.path().join("tmp")).unwrap();
+    let marker = work.path().join("ran");
+    let script = format!(
+        "#!/bin/sh\necho ran >> {}\necho '{{\"Username\":\"u\",\"Secret\":\"s\"}}'\n",
+        marker.display()
+    );
+    for evil in [
+        work.path().join("tmp/evil"),
+        cwd.join("docker-credential-x/evil"),
+    ] {
+        fs::write(&evil, &script).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&evil, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    let configs = [
+        serde_json::json!({"credsStore": "../../tmp/evil"}),
+        serde_json::json!({"credHelpers": {reg.addr(): "x/evil"}}),
+        serde_json::json!({"credsStore": "x\\evil"}),
+        serde_json::json!({"credsStore": ".."}),
+    ];
+    for config in configs {
+        let path = work.path().join("config.json");
+        fs::write(&path, config.to_string()).unwrap();
+        let cfg = path.to_str().unwrap();
+        for args in [
+            vec!["pull".to_string(), reg.reference("demo/x:v1")],
+            vec![
+                "login".into(),
+                reg.addr(),
+                "-u".into(),
+                USER.into(),
+                "--password-stdin".into(),
+            ],
+        ] {
+            let out = oras()
+                .current_dir(&cwd)
+                .args(&args)
+                .args(["--registry-config", cfg])
+                .write_stdin(PASSWORD)
+                .output()
+                .unwrap();
+            assert!(!marker.exists(), "{config} {args:?}: the program ran");
+            let stderr = assert_clean_failure(&out);
+            assert!(
+                stderr.contains("refusing the credential helper")
+                    && stderr.contains("nothing was run"),
+                "{config} {args:?}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_hanging_credential_helper_times_out() {
     let reg = start_htpasswd(false);
     let work = workdir();
