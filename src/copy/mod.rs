@@ -423,9 +423,17 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
     // upload session (POST, then PUT). Before each restart the destination is asked whether the
     // blob arrived after all (the answer may have been lost, not the bytes).
     let mut restarts = 0;
+    // A streamed upload refused with 401 (its token expired on the way) is restarted once: the
+    // client fetched a fresh token when it saw the 401.
+    let mut reauthorized = false;
     loop {
         match transfer_blob(ctx, desc).await {
             Ok(()) => break,
+            Err(Error::Response(r)) if r.status == 401 && !reauthorized => {
+                reauthorized = true;
+                tracing::debug!(digest = %desc.digest, "upload refused with 401; restarting it with a fresh token");
+                drop(r);
+            }
             Err(e) if restarts + 1 < UPLOAD_ATTEMPTS && upload_restartable(&e) => {
                 tokio::time::sleep(restart_backoff(restarts)).await;
                 restarts += 1;

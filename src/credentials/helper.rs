@@ -24,8 +24,21 @@ pub const TIMEOUT_ENV: &str = "ORAS_CREDENTIAL_HELPER_TIMEOUT";
 /// One credential helper program.
 #[derive(Debug, Clone)]
 pub struct Helper {
+    name: String,
     program: String,
     timeout: Duration,
+}
+
+/// Whether `name` is a plain helper suffix (`desktop`, `ecr-login`, `desktop.exe`): ASCII
+/// letters, digits and `-_.+@`, not `.`/`..`. Anything else (a path separator above all) would
+/// make `docker-credential-<name>` a path to some program rather than a helper on `PATH`.
+pub fn is_plain_helper_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+' | '@'))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -48,6 +61,7 @@ impl Helper {
             .map(Duration::from_secs_f64)
             .unwrap_or(DEFAULT_TIMEOUT);
         Helper {
+            name: name.to_string(),
             program: format!("docker-credential-{name}"),
             timeout,
         }
@@ -60,8 +74,15 @@ impl Helper {
         }
     }
 
-    /// Runs `program action` with `input` on stdin; returns (success, stdout).
+    /// Runs `program action` with `input` on stdin; returns (success, stdout). A name that is
+    /// not a plain helper suffix is refused and nothing runs.
     async fn run(&self, action: &str, input: &[u8]) -> Result<(bool, Vec<u8>)> {
+        if !is_plain_helper_name(&self.name) {
+            return Err(CredentialError::UnsafeHelperName {
+                name: self.name.clone(),
+            }
+            .into());
+        }
         let mut child = tokio::process::Command::new(&self.program)
             .arg(action)
             .stdin(Stdio::piped())
@@ -152,5 +173,37 @@ impl Helper {
             return Err(self.failure("erase", &stdout).into());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_helper_suffixes_are_helper_names() {
+        for ok in [
+            "desktop",
+            "osxkeychain",
+            "ecr-login",
+            "desktop.exe",
+            "acr_env",
+            "gcr+1",
+        ] {
+            assert!(is_plain_helper_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../../tmp/evil",
+            "/bin/sh",
+            "x/evil",
+            "x\\evil",
+            "a b",
+            "a\u{1b}[2J",
+        ] {
+            assert!(!is_plain_helper_name(bad), "{bad:?}");
+        }
     }
 }

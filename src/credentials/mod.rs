@@ -106,6 +106,15 @@ pub enum CredentialError {
         /// What went wrong (never the secret).
         message: String,
     },
+    /// A `credsStore`/`credHelpers` name that is not a plain helper suffix (it holds a path
+    /// separator or other characters): it is not run.
+    #[error(
+        "refusing the credential helper {name:?} named in credsStore or credHelpers: a helper name is a plain suffix (letters, digits, '-', '_', '.', '+', '@'), not a path; nothing was run"
+    )]
+    UnsafeHelperName {
+        /// The name as the config file gives it.
+        name: String,
+    },
     /// A credential that cannot be stored (e.g. a username with `:` in a plaintext file).
     #[error("{0}")]
     Invalid(String),

@@ -28,8 +28,12 @@ use crate::error::Result;
 pub const MAX_TOKEN_BODY: u64 = 128 * 1024;
 /// Lifetime assumed when a token server does not say (docker token spec: 60 s).
 const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
-/// A token is renewed this long before it expires.
+/// A token is renewed this long before it expires, or a quarter of its lifetime when that is
+/// shorter (a 3 s token is still used for its first 2.25 s).
 const EXPIRY_MARGIN: Duration = Duration::from_secs(5);
+/// The longest a token is cached, whatever its `expires_in` says (a registry's
+/// `18446744073709551615` must not overflow an `Instant`).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// `client_id` sent with refresh-token grants.
 pub const CLIENT_ID: &str = "oras-rs";
 
@@ -216,6 +220,42 @@ pub fn validate_realm(registry_url: &Url, realm: &str) -> std::result::Result<Ur
     Ok(url)
 }
 
+/// Refuses a realm whose host *name* resolves to a loopback, private or link-local address
+/// (`realm_addrs`) for a registry that is not itself on such an address (`registry_addrs`, its
+/// resolved addresses, or its literal IP): a public registry must not point the client (and the
+/// user's credentials) at a service inside the user's network. A registry that is itself
+/// internal (`localhost`, a host on a private network) may use a realm there too; literal IP
+/// realms are judged by [`validate_realm`].
+pub fn check_resolved_realm(
+    registry_url: &Url,
+    realm: &Url,
+    registry_addrs: &[IpAddr],
+    realm_addrs: &[IpAddr],
+) -> std::result::Result<(), AuthError> {
+    let registry = registry_url.host_str().unwrap_or_default();
+    let realm_host = realm.host_str().unwrap_or_default();
+    if realm_host.eq_ignore_ascii_case(registry) {
+        return Ok(());
+    }
+    let Some(bad) = realm_addrs.iter().copied().find(|ip| is_internal_ip(*ip)) else {
+        return Ok(());
+    };
+    let bare = registry.trim_start_matches('[').trim_end_matches(']');
+    let registry_internal = crate::reference::is_loopback_host(bare)
+        || bare.parse::<IpAddr>().is_ok_and(is_internal_ip)
+        || registry_addrs.iter().copied().any(is_internal_ip);
+    if registry_internal {
+        return Ok(());
+    }
+    Err(AuthError::UnsafeRealm {
+        registry: registry.to_string(),
+        realm: crate::registry::redact::redact_url(realm),
+        reason: format!(
+            "its host {realm_host} resolves to {bad}, a loopback, private or link-local address, and the registry is not on such an address"
+        ),
+    })
+}
+
 /// `Authorization: Basic base64(user:pass)`, marked sensitive.
 pub fn basic_header(cred: &Credential) -> HeaderValue {
     sensitive(&format!(
@@ -244,9 +284,43 @@ pub struct TokenResponse {
     /// Token (OAuth2 spelling; preferred).
     #[serde(default)]
     pub access_token: String,
-    /// Lifetime in seconds.
-    #[serde(default)]
-    pub expires_in: Option<u64>,
+    /// Lifetime in seconds, as the server wrote it: any JSON number (negative, fractional,
+    /// huge) or a numeric string; anything else is ignored.
+    #[serde(default, deserialize_with = "lenient_seconds")]
+    pub expires_in: Option<f64>,
+}
+
+/// `expires_in` as any number or numeric string, without failing the whole response.
+fn lenient_seconds<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<f64>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    })
+}
+
+/// A token lifetime of `seconds` as the server announced it: the default when missing, zero,
+/// negative or not a number; fractions kept; at most [`MAX_TOKEN_LIFETIME`].
+pub fn token_lifetime(seconds: Option<f64>) -> Duration {
+    match seconds {
+        Some(s) if s.is_finite() && s > 0.0 => {
+            Duration::try_from_secs_f64(s).map_or(MAX_TOKEN_LIFETIME, |d| d.min(MAX_TOKEN_LIFETIME))
+        }
+        Some(s) if s == f64::INFINITY => MAX_TOKEN_LIFETIME,
+        _ => DEFAULT_TOKEN_LIFETIME,
+    }
+}
+
+/// When a token of `lifetime` fetched at `now` stops being offered: `lifetime` less the renewal
+/// margin (5 s, or a quarter of a shorter lifetime), never past what an `Instant` can hold.
+pub fn token_deadline(now: Instant, lifetime: Duration) -> Instant {
+    let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
+    let margin = EXPIRY_MARGIN.min(lifetime / 4);
+    now.checked_add(lifetime.saturating_sub(margin))
+        .unwrap_or(now)
 }
 
 impl TokenResponse {
@@ -260,12 +334,7 @@ impl TokenResponse {
         if token.is_empty() {
             return None;
         }
-        let lifetime = self
-            .expires_in
-            .filter(|s| *s > 0)
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_TOKEN_LIFETIME);
-        Some((token, lifetime))
+        Some((token, token_lifetime(self.expires_in)))
     }
 }
 
@@ -306,6 +375,9 @@ pub struct AuthState {
     basic: Mutex<Option<HeaderValue>>,
     tokens: Mutex<HashMap<String, TokenSlot>>,
     generation: std::sync::atomic::AtomicU64,
+    /// The last Bearer challenge answered, so that a token can be fetched before a request
+    /// whose body cannot be sent twice.
+    last_bearer: Mutex<Option<Challenge>>,
 }
 
 impl AuthState {
@@ -381,6 +453,31 @@ impl AuthState {
         }
     }
 
+    /// Remembers the Bearer challenge just answered.
+    pub fn remember_bearer(&self, challenge: &Challenge) {
+        *self.last_bearer.lock().unwrap_or_else(|e| e.into_inner()) = Some(challenge.clone());
+    }
+
+    /// The last Bearer challenge answered, without its `scope` (the current hints stand for
+    /// it), or `None` when Basic worked or nothing was challenged yet.
+    pub fn bearer_challenge(&self) -> Option<Challenge> {
+        if self
+            .basic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+        {
+            return None;
+        }
+        let mut challenge = self
+            .last_bearer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        challenge.params.remove("scope");
+        Some(challenge)
+    }
+
     /// Remembers a Basic header that the registry asked for.
     pub fn set_basic(&self, header: HeaderValue) {
         *self.basic.lock().unwrap_or_else(|e| e.into_inner()) = Some(header);
@@ -415,7 +512,7 @@ impl AuthState {
             + 1;
         *guard = Some(CachedToken {
             header: header.clone(),
-            expires: Instant::now() + lifetime.saturating_sub(EXPIRY_MARGIN),
+            expires: token_deadline(Instant::now(), lifetime),
             generation,
         });
         Ok(header)
@@ -503,7 +600,110 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(renewed, bearer_header("t2"));
-        // That token lives less than the renewal margin: it is not offered up front.
-        assert!(state.cached().await.0.is_none());
+        // A token shorter than the 5 s margin is still offered for the first 3/4 of its life.
+        assert_eq!(state.cached().await.0, Some(bearer_header("t2")));
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert!(state.cached().await.0.is_none(), "renewed after 750 ms");
+    }
+
+    #[test]
+    fn token_lifetimes_from_hostile_expires_in_values_are_bounded() {
+        let parse = |json: &str| {
+            serde_json::from_str::<TokenResponse>(json)
+                .unwrap()
+                .into_token()
+                .unwrap()
+                .1
+        };
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":18446744073709551615}"#),
+            MAX_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":1e300}"#),
+            MAX_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":-5}"#),
+            DEFAULT_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":-1e300}"#),
+            DEFAULT_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":0}"#),
+            DEFAULT_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":2.5}"#),
+            Duration::from_millis(2500)
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":"30"}"#),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":"soon"}"#),
+            DEFAULT_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":[1]}"#),
+            DEFAULT_TOKEN_LIFETIME
+        );
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":null}"#),
+            DEFAULT_TOKEN_LIFETIME
+        );
+        assert_eq!(token_lifetime(Some(f64::NAN)), DEFAULT_TOKEN_LIFETIME);
+        assert_eq!(token_lifetime(Some(f64::INFINITY)), MAX_TOKEN_LIFETIME);
+        let now = Instant::now();
+        assert_eq!(
+            token_deadline(now, Duration::MAX),
+            now + MAX_TOKEN_LIFETIME - EXPIRY_MARGIN
+        );
+        assert_eq!(
+            token_deadline(now, Duration::from_secs(300)),
+            now + Duration::from_secs(295)
+        );
+        assert_eq!(
+            token_deadline(now, Duration::from_secs(2)),
+            now + Duration::from_millis(1500)
+        );
+        assert_eq!(token_deadline(now, Duration::ZERO), now);
+    }
+
+    #[test]
+    fn realm_names_that_resolve_to_internal_addresses_are_refused_for_public_registries() {
+        let public = Url::parse("https://reg.example/v2/").unwrap();
+        let realm = Url::parse("https://auth.example/token").unwrap();
+        let public_ip: IpAddr = "203.0.113.7".parse().unwrap();
+        for internal in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "169.254.169.254",
+            "::1",
+            "fe80::1",
+            "::ffff:192.168.0.1",
+        ] {
+            let ip: IpAddr = internal.parse().unwrap();
+            let err = check_resolved_realm(&public, &realm, &[public_ip], &[public_ip, ip])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("resolves to {ip}")), "{err}");
+        }
+        // Public addresses, or a name that does not resolve here (a proxy resolves it): allowed.
+        assert!(check_resolved_realm(&public, &realm, &[public_ip], &[public_ip]).is_ok());
+        assert!(check_resolved_realm(&public, &realm, &[], &[]).is_ok());
+        // The registry's own host, or a registry that is internal itself (localhost, a private
+        // network): its realm may be internal too.
+        let loopback: IpAddr = "127.0.0.1".parse().unwrap();
+        let same = Url::parse("https://reg.example:5001/token").unwrap();
+        assert!(check_resolved_realm(&public, &same, &[public_ip], &[loopback]).is_ok());
+        let local = Url::parse("http://localhost:5000/v2/").unwrap();
+        assert!(check_resolved_realm(&local, &realm, &[], &[loopback]).is_ok());
+        let private = Url::parse("https://reg.corp/v2/").unwrap();
+        let ten: IpAddr = "10.0.0.5".parse().unwrap();
+        assert!(check_resolved_realm(&private, &realm, &[ten], &[ten]).is_ok());
     }
 }

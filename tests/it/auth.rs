@@ -686,6 +686,70 @@ fn cred_helpers_match_the_exact_host_only() {
 }
 
 #[test]
+fn credential_helper_names_with_path_separators_are_refused_and_never_run() {
+    let reg = start_htpasswd(false);
+    let work = workdir();
+    // From `cwd`, `docker-credential-../../tmp/evil` is `<work>/tmp/evil` and
+    // `docker-credential-x/evil` is `<cwd>/docker-credential-x/evil`: both would run.
+    let cwd = work.path().join("cwd");
+    fs::create_dir_all(cwd.join("docker-credential-..")).unwrap();
+    fs::create_dir_all(cwd.join("docker-credential-x")).unwrap();
+    fs::create_dir_all(work.path().join("tmp")).unwrap();
+    let marker = work.path().join("ran");
+    let script = format!(
+        "#!/bin/sh\necho ran >> {}\necho '{{\"Username\":\"u\",\"Secret\":\"s\"}}'\n",
+        marker.display()
+    );
+    for evil in [
+        work.path().join("tmp/evil"),
+        cwd.join("docker-credential-x/evil"),
+    ] {
+        fs::write(&evil, &script).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&evil, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+    let configs = [
+        serde_json::json!({"credsStore": "../../tmp/evil"}),
+        serde_json::json!({"credHelpers": {reg.addr(): "x/evil"}}),
+        serde_json::json!({"credsStore": "x\\evil"}),
+        serde_json::json!({"credsStore": ".."}),
+    ];
+    for config in configs {
+        let path = work.path().join("config.json");
+        fs::write(&path, config.to_string()).unwrap();
+        let cfg = path.to_str().unwrap();
+        for args in [
+            vec!["pull".to_string(), reg.reference("demo/x:v1")],
+            vec![
+                "login".into(),
+                reg.addr(),
+                "-u".into(),
+                USER.into(),
+                "--password-stdin".into(),
+            ],
+        ] {
+            let out = oras()
+                .current_dir(&cwd)
+                .args(&args)
+                .args(["--registry-config", cfg])
+                .write_stdin(PASSWORD)
+                .output()
+                .unwrap();
+            assert!(!marker.exists(), "{config} {args:?}: the program ran");
+            let stderr = assert_clean_failure(&out);
+            assert!(
+                stderr.contains("refusing the credential helper")
+                    && stderr.contains("nothing was run"),
+                "{config} {args:?}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_hanging_credential_helper_times_out() {
     let reg = start_htpasswd(false);
     let work = workdir();
@@ -951,6 +1015,7 @@ fn an_expired_token_in_the_middle_of_a_push_is_renewed() {
     let tokens = TokenServer::start(TokenServerOptions {
         exp_offsets: vec![(0, -56)],
         expires_in: 300,
+        ..TokenServerOptions::default()
     });
     let reg =
         common::auth::start_auth(common::auth::AuthMode::TokenAt(&tokens, "auth.test"), false);
@@ -1028,6 +1093,122 @@ fn an_expired_token_in_the_middle_of_a_push_is_renewed() {
         let d = sha256_digest(format!("file {i}\n").as_bytes());
         assert!(reg.blob_data_path(&d).exists(), "blob {i} pushed");
     }
+}
+
+#[test]
+fn hostile_expires_in_values_neither_panic_nor_break_a_push() {
+    // u64::MAX once overflowed `Instant + Duration` ("overflow when adding duration to
+    // instant"); negative, fractional and non-numeric values failed the token response.
+    let values = [
+        serde_json::json!(u64::MAX),
+        serde_json::json!(-5),
+        serde_json::json!(2.5),
+        serde_json::json!(1e300),
+        serde_json::json!("soon"),
+    ];
+    for value in values {
+        let tokens = TokenServer::start(TokenServerOptions {
+            expires_in_json: Some(value.clone()),
+            ..TokenServerOptions::default()
+        });
+        let reg = start_token(&tokens);
+        let work = workdir();
+        write_file(work.path(), "e.txt", "expires\n");
+        let out = oras()
+            .current_dir(work.path())
+            .args(["push", &reg.reference("demo/expires:v1"), "e.txt"])
+            .args(["-u", USER, "--password-stdin"])
+            .write_stdin(PASSWORD)
+            .output()
+            .unwrap();
+        let stderr = stderr_of(&out);
+        assert!(!stderr.contains("panicked"), "expires_in {value}: {stderr}");
+        assert_success(&out);
+        let d = sha256_digest(b"expires\n");
+        assert!(
+            reg.blob_data_path(&d).exists(),
+            "expires_in {value}: pushed"
+        );
+    }
+}
+
+#[test]
+fn a_token_shorter_than_the_renewal_margin_is_sent_with_a_streamed_upload_and_a_refused_upload_restarts()
+ {
+    // Tokens live 3–5 s at the registry (exp 56 s ago, 60 s of leeway) and announce
+    // `expires_in: 2`: the client uses one for 1.5 s. The proxy holds the first upload POST for
+    // 2 s (so the token in hand is stale for the PUT that follows: it must be renewed before
+    // the body goes out, not answered by a 401 the body cannot be replayed for), then holds
+    // the first blob PUT for 5.5 s (the token dies on the way: the registry refuses it, and the
+    // upload is restarted once with a fresh token).
+    let tokens = TokenServer::start(TokenServerOptions {
+        exp_offset: -56,
+        expires_in: 2,
+        ..TokenServerOptions::default()
+    });
+    let reg =
+        common::auth::start_auth(common::auth::AuthMode::TokenAt(&tokens, "auth.test"), false);
+    let posts = Arc::new(AtomicUsize::new(0));
+    let puts = Arc::new(AtomicUsize::new(0));
+    let proxy = {
+        let (posts, puts) = (posts.clone(), puts.clone());
+        ForwardProxy::start(move |req| {
+            let authed = req.header("authorization").starts_with("Bearer ");
+            if req.method == "POST" && req.uri.contains("/blobs/uploads/") && authed {
+                if posts.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return Duration::from_millis(2000);
+                }
+            } else if req.method == "PUT"
+                && req.uri.contains("/blobs/uploads/")
+                && puts.fetch_add(1, Ordering::SeqCst) == 0
+            {
+                return Duration::from_millis(5500);
+            }
+            Duration::ZERO
+        })
+    };
+    let work = workdir();
+    write_file(work.path(), "short.txt", "short-lived token\n");
+    let started = std::time::Instant::now();
+    let out = oras()
+        .current_dir(work.path())
+        .env("HTTP_PROXY", proxy.url())
+        .args([
+            "push",
+            &format!("registry.test:{}/demo/short:v1", reg.port()),
+            "short.txt",
+        ])
+        .args(["--plain-http", "--concurrency", "1"])
+        .args(["-u", USER, "--password-stdin"])
+        .write_stdin(PASSWORD)
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_success(&out);
+    eprintln!("push with 2 s tokens took {elapsed:?}");
+    let seen = proxy.seen();
+    let first_put = seen
+        .iter()
+        .find(|r| r.method == "PUT" && r.uri.contains("/blobs/uploads/"))
+        .expect("a blob PUT");
+    assert!(
+        first_put.header("authorization").starts_with("Bearer "),
+        "the streamed PUT carried a token"
+    );
+    let requests = reg.requests();
+    let refused = requests
+        .iter()
+        .position(|r| r.0 == "PUT" && r.1.contains("/blobs/uploads/") && r.2 == 401)
+        .unwrap_or_else(|| panic!("the held PUT was refused: {requests:?}"));
+    assert!(
+        requests[refused + 1..]
+            .iter()
+            .any(|r| r.0 == "PUT" && r.1.contains("/blobs/uploads/") && r.2 == 201),
+        "the upload was restarted and accepted: {requests:?}"
+    );
+    assert!(tokens.tokens().len() >= 3, "tokens were renewed");
+    let d = sha256_digest(b"short-lived token\n");
+    assert!(reg.blob_data_path(&d).exists(), "blob pushed");
 }
 
 #[test]
@@ -1460,6 +1641,54 @@ fn realm_on_another_loopback_host_is_refused() {
     let stderr = assert_clean_failure(&out);
     assert!(stderr.contains("refusing the token realm"), "{stderr}");
     assert!(realm.seen().is_empty(), "no request reached the realm");
+}
+
+#[test]
+fn realm_name_that_resolves_to_loopback_is_refused_for_a_public_registry() {
+    // The registry is a name only the proxy resolves (not on a loopback address as far as the
+    // client knows); its realm is a name that resolves (here by --resolve) to 127.0.0.1.
+    let realm = HostileServer::start_on("127.0.0.1", |_, _| {
+        reply(200, &[], br#"{"token":"stolen"}"#)
+    });
+    let realm_url = format!("http://auth.example:{}/token", realm.port());
+    let registry = HostileServer::start_on("127.0.0.1", move |_, _| {
+        reply(
+            401,
+            &[(
+                "WWW-Authenticate",
+                &format!(
+                    "Bearer realm=\"{realm_url}\",service=\"s\",scope=\"repository:demo/x:pull\""
+                ),
+            )],
+            b"",
+        )
+    });
+    let proxy = ForwardProxy::start(|_| Duration::ZERO);
+    let out = oras()
+        .env("HTTP_PROXY", proxy.url())
+        .args([
+            "pull",
+            &format!("registry.test:{}/demo/x:v1", registry.port()),
+        ])
+        .args(["--plain-http", "-u", USER, "--password-stdin"])
+        .args([
+            "--resolve",
+            &format!("auth.example:{}:127.0.0.1", realm.port()),
+        ])
+        .write_stdin(PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = assert_clean_failure(&out);
+    assert!(stderr.contains("refusing the token realm"), "{stderr}");
+    assert!(
+        stderr.contains("its host auth.example resolves to 127.0.0.1"),
+        "{stderr}"
+    );
+    assert!(realm.seen().is_empty(), "no request reached the realm");
+    assert!(
+        !registry.seen().is_empty(),
+        "the registry was asked (through the proxy)"
+    );
 }
 
 #[test]

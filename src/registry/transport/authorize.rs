@@ -23,18 +23,27 @@ impl HttpClient {
             return self.execute(req, true).await;
         };
         let replay = req.try_clone();
-        let (cached, attempt) = self.auth.cached().await;
+        let registry_url = req.url().clone();
+        let (mut cached, mut attempt) = self.auth.cached().await;
+        // A body that cannot be sent twice goes out with a live token: renewed now when the
+        // cached one expired (or is about to), rather than answered by a 401 it cannot replay.
+        if cached.is_none()
+            && replay.is_none()
+            && let Some(challenge) = self.auth.bearer_challenge()
+        {
+            cached = Some(
+                self.authorize(&home, &registry_url, &challenge, attempt)
+                    .await?,
+            );
+            attempt = self.auth.cached().await.1;
+        }
         if let Some(h) = cached {
             req.headers_mut().insert(AUTHORIZATION, h);
         }
-        let registry_url = req.url().clone();
         let resp = self.execute(req, true).await?;
         if resp.status() != StatusCode::UNAUTHORIZED {
             return Ok(resp);
         }
-        let Some(mut replay) = replay else {
-            return Ok(resp);
-        };
         // A 401 from another origin (after a redirect) is never answered with our secrets.
         if !self.is_home(resp.url()) {
             return Ok(resp);
@@ -47,12 +56,51 @@ impl HttpClient {
         else {
             return Ok(resp);
         };
+        let Some(mut replay) = replay else {
+            // The body is gone: fetch a fresh token now (the one sent was refused), so that the
+            // caller's restart of the upload goes out with it; the 401 is the answer.
+            if challenge.scheme == Scheme::Bearer {
+                self.authorize(&home, &registry_url, &challenge, attempt)
+                    .await?;
+            }
+            return Ok(resp);
+        };
         let header = self
             .authorize(&home, &registry_url, &challenge, attempt)
             .await?;
         drop(resp);
         replay.headers_mut().insert(AUTHORIZATION, header);
         self.execute(replay, true).await
+    }
+
+    /// The addresses `url`'s host goes to: its literal IP, a `--resolve` rule's address, or
+    /// what the system resolver says (nothing when it fails or takes over 5 s: the request
+    /// itself will fail, or a proxy resolves the name).
+    async fn addresses(&self, url: &Url) -> Vec<std::net::IpAddr> {
+        let port = url.port_or_known_default().unwrap_or(443);
+        let name = match url.host() {
+            Some(url::Host::Ipv4(ip)) => return vec![ip.into()],
+            Some(url::Host::Ipv6(ip)) => return vec![ip.into()],
+            Some(url::Host::Domain(name)) => name.to_string(),
+            None => return Vec::new(),
+        };
+        if let Some((_, addr)) = self
+            .resolve
+            .iter()
+            .rev()
+            .find(|(h, _)| h.eq_ignore_ascii_case(&name))
+        {
+            return vec![addr.ip()];
+        }
+        match tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio::net::lookup_host((name.as_str(), port)),
+        )
+        .await
+        {
+            Ok(Ok(addrs)) => addrs.map(|a| a.ip()).collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// Basic credentials only over TLS, to a loopback host, or with an explicit --plain-http.
@@ -96,6 +144,21 @@ impl HttpClient {
             Scheme::Bearer => {
                 let realm = challenge.params.get("realm").cloned().unwrap_or_default();
                 let realm = auth::validate_realm(registry_url, &realm)?;
+                if !realm
+                    .host_str()
+                    .unwrap_or_default()
+                    .eq_ignore_ascii_case(registry_url.host_str().unwrap_or_default())
+                {
+                    let (registry_addrs, realm_addrs) =
+                        tokio::join!(self.addresses(registry_url), self.addresses(&realm));
+                    auth::check_resolved_realm(
+                        registry_url,
+                        &realm,
+                        &registry_addrs,
+                        &realm_addrs,
+                    )?;
+                }
+                self.auth.remember_bearer(challenge);
                 let service = challenge.params.get("service").cloned().unwrap_or_default();
                 let hints = self.auth.hint_scopes();
                 let scopes = auth::merge_scopes(

@@ -106,6 +106,8 @@ pub(crate) struct HttpClient {
     auth: Arc<AuthState>,
     home: Option<Arc<Home>>,
     port_overrides: Arc<Vec<(String, u16, u16)>>,
+    /// `--resolve` addresses by host, for the realm checks (reqwest has its own copy).
+    resolve: Arc<Vec<(String, SocketAddr)>>,
 }
 
 fn install_crypto_provider() {
@@ -223,6 +225,7 @@ impl HttpClient {
             auth: Arc::new(AuthState::new(opts.credentials.clone())),
             home: None,
             port_overrides: Arc::new(opts.port_overrides.clone()),
+            resolve: Arc::new(opts.resolve.clone()),
         })
     }
 

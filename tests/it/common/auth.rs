@@ -137,6 +137,10 @@ pub struct TokenServerOptions {
     pub exp_offsets: Vec<(usize, i64)>,
     /// `expires_in` announced to the client.
     pub expires_in: u64,
+    /// `exp` of the tokens not named in `exp_offsets`, relative to now (300 s).
+    pub exp_offset: i64,
+    /// `expires_in` as this exact JSON instead (`18446744073709551615`, `-5`, `2.5`, `"x"`).
+    pub expires_in_json: Option<serde_json::Value>,
 }
 
 impl Default for TokenServerOptions {
@@ -144,6 +148,8 @@ impl Default for TokenServerOptions {
         TokenServerOptions {
             exp_offsets: Vec::new(),
             expires_in: 300,
+            exp_offset: 300,
+            expires_in_json: None,
         }
     }
 }
@@ -292,7 +298,7 @@ fn serve_token(
         .iter()
         .find(|(i, _)| *i == index)
         .map(|(_, o)| *o)
-        .unwrap_or(300);
+        .unwrap_or(options.exp_offset);
     let access: Vec<serde_json::Value> = scopes
         .iter()
         .filter_map(|s| {
@@ -315,7 +321,10 @@ fn serve_token(
     let body = serde_json::json!({
         "token": token,
         "access_token": token,
-        "expires_in": options.expires_in,
+        "expires_in": options
+            .expires_in_json
+            .clone()
+            .unwrap_or_else(|| options.expires_in.into()),
     });
     write_response(
         &mut stream,
