@@ -67,6 +67,22 @@ pub fn www_authenticate(data: &[u8]) {
     }
 }
 
+/// Token responses: any body a token server sends parses or is refused without a panic, and the
+/// lifetime and deadline derived from `expires_in` (any number: huge, negative, fractional, a
+/// string) stay within bounds: a deadline is never before now, nor past now plus the lifetime.
+pub fn token_response(data: &[u8]) {
+    let Ok(response) = serde_json::from_slice::<oras_rs::fuzzing::TokenResponse>(data) else {
+        return;
+    };
+    let seconds = response.expires_in;
+    let lifetime = oras_rs::fuzzing::token_lifetime(seconds);
+    assert!(lifetime > std::time::Duration::ZERO, "{seconds:?} gave a zero lifetime");
+    let now = std::time::Instant::now();
+    let deadline = oras_rs::fuzzing::token_deadline(now, lifetime);
+    assert!(deadline >= now && deadline <= now + lifetime, "{seconds:?}: deadline out of bounds");
+    let _ = response.into_token();
+}
+
 /// Tar extraction: an arbitrary tar (gzipped here) unpacked under a temp root never creates
 /// anything outside it, and never panics.
 pub fn tar_paths(data: &[u8]) {
@@ -239,6 +255,10 @@ mod tests {
         b"\"size\":18446744073709551615",
         b"\"size\":-1",
         b"null",
+        b"\"expires_in\":",
+        b"1e999",
+        b"-0.5",
+        b"18446744073709551616",
     ];
 
     fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
@@ -317,6 +337,11 @@ mod tests {
     #[test]
     fn www_authenticate() {
         run("www_authenticate", super::www_authenticate);
+    }
+
+    #[test]
+    fn token_response() {
+        run("token_response", super::token_response);
     }
 
     #[test]
