@@ -517,7 +517,7 @@ impl<R: Read> Read for CappedReader<R> {
             return Err(io::Error::other("decompressed size limit exceeded"));
         }
         let n = self.inner.read(buf)?;
-        if self.count + n as u64 > self.limit {
+        if self.count.saturating_add(n as u64) > self.limit {
             self.exceeded = true;
             return Err(io::Error::other("decompressed size limit exceeded"));
         }
@@ -1003,8 +1003,12 @@ fn make_removable(dir: &Path) {
     }
 }
 
+/// An archive's mtime as a time; one past what the platform can hold (a tar header may say
+/// `u64::MAX`) is the epoch.
 fn to_system_time(mtime: u64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(mtime)
+    SystemTime::UNIX_EPOCH
+        .checked_add(Duration::from_secs(mtime))
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 /// The process umask, read without changing it: make a directory with mode 0777 and look.
@@ -1024,6 +1028,15 @@ fn probe_umask(dir: &Path) -> Result<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_mtimes_past_what_a_time_holds_are_the_epoch() {
+        assert_eq!(to_system_time(u64::MAX), SystemTime::UNIX_EPOCH);
+        assert_eq!(
+            to_system_time(1_700_000_000),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000)
+        );
+    }
 
     #[test]
     fn lexical_link_check() {

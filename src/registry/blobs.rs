@@ -9,6 +9,7 @@ use url::Url;
 use super::Repository;
 use super::redact::redact_url;
 use super::response::{check_digest_header, header_str};
+use super::speed::SpeedWindow;
 use super::transport::failure::body_io_error;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
@@ -31,6 +32,12 @@ struct Download {
     /// Resumptions since the last byte of progress.
     failures: u32,
     policy: super::RetryPolicy,
+    /// A read timed out and the download was resumed, with no byte of progress since: a
+    /// second timeout fails at once, so a stall costs about twice the read timeout, not one
+    /// read timeout per resumption.
+    stalled: bool,
+    /// The low-speed limit's window (the bytes dropped count: they moved too).
+    window: SpeedWindow,
 }
 
 impl Repository {
@@ -55,40 +62,62 @@ impl Repository {
             body: Some(Box::pin(resp.bytes_stream())),
             failures: 0,
             policy: self.client.retry_policy(),
+            stalled: false,
+            window: SpeedWindow::new(self.client.low_speed()),
         };
         futures_util::stream::try_unfold(start, |mut d| async move {
             loop {
-                let failure = match d.body.as_mut() {
-                    Some(body) => match futures_util::StreamExt::next(body).await {
-                        Some(Ok(mut chunk)) => {
-                            if d.skip > 0 {
-                                let drop = d.skip.min(chunk.len() as u64);
-                                d.skip -= drop;
-                                chunk = chunk.slice(drop as usize..);
-                            }
-                            if chunk.is_empty() {
-                                continue;
-                            }
-                            d.offset += chunk.len() as u64;
-                            d.failures = 0;
-                            return Ok(Some((chunk, d)));
+                let Some(body) = d.body.as_mut() else {
+                    unreachable!("a download without a body is resumed first");
+                };
+                let Some(next) = d.window.next(body).await else {
+                    // The low-speed window ended while waiting.
+                    d.window.check()?;
+                    continue;
+                };
+                let failure = match next {
+                    Some(Ok(mut chunk)) => {
+                        d.window.add(chunk.len())?;
+                        if d.skip > 0 {
+                            let drop = d.skip.min(chunk.len() as u64);
+                            d.skip -= drop;
+                            chunk = chunk.slice(drop as usize..);
                         }
-                        None if d.offset >= d.size => return Ok(None),
-                        None => std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            format!(
-                                "the registry closed the blob download after {} of {} bytes",
-                                d.offset, d.size
-                            ),
+                        if chunk.is_empty() {
+                            continue;
+                        }
+                        d.offset = d.offset.saturating_add(chunk.len() as u64);
+                        d.failures = 0;
+                        d.stalled = false;
+                        return Ok(Some((chunk, d)));
+                    }
+                    None if d.offset >= d.size => return Ok(None),
+                    None => std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "the registry closed the blob download after {} of {} bytes",
+                            d.offset, d.size
                         ),
-                        Some(Err(e)) => body_io_error(e),
-                    },
-                    None => unreachable!("a download without a body is resumed first"),
+                    ),
+                    Some(Err(e)) => {
+                        let timed_out = e.is_timeout();
+                        let failure = body_io_error(e);
+                        if timed_out && d.stalled {
+                            return Err(std::io::Error::new(
+                                std::io::ErrorKind::TimedOut,
+                                format!("{failure}, again after a resumption"),
+                            ));
+                        }
+                        d.stalled |= timed_out;
+                        failure
+                    }
                 };
                 d.body = None;
+                d.window.check()?;
                 if d.failures >= RESUME_ATTEMPTS {
                     return Err(failure);
                 }
+                let resuming = std::time::Instant::now();
                 tokio::time::sleep(d.policy.backoff(d.failures)).await;
                 d.failures += 1;
                 tracing::debug!(
@@ -96,7 +125,9 @@ impl Repository {
                     offset = d.offset,
                     "blob download cut off ({failure}); resuming"
                 );
-                match d.repo.resume(&d.url, d.offset, d.size).await {
+                let resumed = d.repo.resume(&d.url, d.offset, d.size).await;
+                d.window.waited(resuming.elapsed());
+                match resumed {
                     Ok((body, skip)) => {
                         d.body = Some(body);
                         d.skip = skip;
@@ -132,7 +163,7 @@ impl Repository {
                     redact_url(url)
                 )));
             }
-            (size - offset, 0)
+            (size.saturating_sub(offset), 0)
         } else {
             (size, offset)
         };
@@ -155,7 +186,7 @@ fn content_range_start(value: &str, size: u64) -> Option<u64> {
     let (first, last) = range.split_once('-')?;
     let (first, last) = (first.parse::<u64>().ok()?, last.parse::<u64>().ok()?);
     let total_ok = total == "*" || total.parse::<u64>().ok() == Some(size);
-    (total_ok && last + 1 == size && first <= last).then_some(first)
+    (total_ok && last.checked_add(1) == Some(size) && first <= last).then_some(first)
 }
 
 impl Repository {
@@ -194,5 +225,18 @@ mod tests {
         assert_eq!(content_range_start("bytes 100-998/1000", 1000), None);
         assert_eq!(content_range_start("bytes 100-999/2000", 1000), None);
         assert_eq!(content_range_start("100-999/1000", 1000), None);
+        // Numbers at the edge of u64 neither overflow nor pass.
+        let max = u64::MAX;
+        assert_eq!(
+            content_range_start(&format!("bytes 0-{max}/{max}"), max),
+            None
+        );
+        assert_eq!(content_range_start(&format!("bytes 0-{max}/*"), 0), None);
+        assert_eq!(
+            content_range_start("bytes 0-18446744073709551616/*", 0),
+            None
+        );
+        assert_eq!(content_range_start("bytes -1-999/1000", 1000), None);
+        assert_eq!(content_range_start("bytes 1.5-999/1000", 1000), None);
     }
 }

@@ -64,6 +64,7 @@ impl Repository {
             resp,
             MAX_MANIFEST_BYTES,
             &format!("manifest {}", self.display_ref(reference)),
+            self.client.low_speed(),
         )
         .await?;
         let computed = Digest::sha256_of(&bytes);

@@ -23,6 +23,7 @@ mod redact;
 mod referrers;
 mod response;
 mod retry;
+mod speed;
 mod tags;
 mod target;
 mod transport;
@@ -33,7 +34,7 @@ use std::sync::atomic::AtomicU64;
 
 pub use catalog::Registry;
 pub use options::{Credentials, RemoteOptions, Resolve};
-pub use retry::Timeouts;
+pub use retry::{LowSpeed, Timeouts};
 pub use tags::MAX_LIST_PAGES;
 
 pub(crate) use retry::RetryPolicy;

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::retry::{RetryPolicy, Timeouts};
+use super::retry::{LowSpeed, RetryPolicy, Timeouts};
 use super::transport::{ClientOptions, HttpClient};
 use super::{Registry, Repository};
 use crate::credentials::{Credential, CredentialProvider, StaticProvider, Store};
@@ -56,7 +56,8 @@ pub struct Resolve {
 /// credential store, HTTPS except for loopback registries (`localhost`, `127.0.0.0/8`, `::1`),
 /// which get plain HTTP, the system's CA roots, timeouts and retries from the `ORAS_*`
 /// environment variables (`ORAS_CONNECT_TIMEOUT`, `ORAS_RESPONSE_TIMEOUT`, `ORAS_READ_TIMEOUT`,
-/// `ORAS_RETRY_ATTEMPTS`, `ORAS_RETRY_BASE_MS`, `ORAS_MAX_RETRY_AFTER`) or oras-rs's defaults,
+/// `ORAS_RETRY_ATTEMPTS`, `ORAS_RETRY_BASE_MS`, `ORAS_MAX_RETRY_AFTER`), the low-speed limit of
+/// downloads from `ORAS_LOW_SPEED_LIMIT`/`ORAS_LOW_SPEED_TIME`, or oras-rs's defaults,
 /// monolithic uploads, and the Referrers API detected on first use.
 ///
 /// ```
@@ -103,6 +104,9 @@ pub struct RemoteOptions {
     /// List and record referrers through the Referrers API only, or through the tag schema
     /// only, instead of detecting what the registry has.
     pub distribution_spec: Option<DistributionSpec>,
+    /// The low-speed limit of blob downloads; `None` for `ORAS_LOW_SPEED_LIMIT` and
+    /// `ORAS_LOW_SPEED_TIME` or 1 KiB/s over 60 s (a limit of 0 bytes per second turns it off).
+    pub low_speed: Option<LowSpeed>,
 }
 
 impl std::fmt::Debug for RemoteOptions {
@@ -121,6 +125,7 @@ impl std::fmt::Debug for RemoteOptions {
             .field("retry_attempts", &self.retry_attempts)
             .field("upload_chunk_size", &self.upload_chunk_size)
             .field("distribution_spec", &self.distribution_spec)
+            .field("low_speed", &self.low_speed)
             .finish()
     }
 }
@@ -167,6 +172,7 @@ impl RemoteOptions {
                 .map(|r| (r.host.clone(), r.port, r.address.port()))
                 .collect(),
             credentials,
+            low_speed: self.low_speed,
             ..ClientOptions::default()
         })
     }

@@ -107,7 +107,8 @@ impl Repository {
             let server_filtered = header_str(&resp, "OCI-Filters-Applied")
                 .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
             let next = next_link(&resp, &url)?;
-            let body = read_capped(resp, MAX_MANIFEST_BYTES, &what).await?;
+            let body =
+                read_capped(resp, MAX_MANIFEST_BYTES, &what, self.client.low_speed()).await?;
             let index = oci::parse_index(&body)?;
             let annotated = index
                 .annotations

@@ -3,7 +3,7 @@
 
 use reqwest::Response;
 
-use super::transport::failure::chain;
+use super::transport::failure::body_io_error;
 use crate::digest::Digest;
 use crate::error::{Error, Result};
 
@@ -35,8 +35,14 @@ pub(super) fn content_type(resp: &Response) -> Option<String> {
     header_str(resp, "Content-Type").map(|v| v.split(';').next().unwrap_or("").trim().to_string())
 }
 
-/// Reads a body into memory, refusing more than `limit` bytes.
-pub(super) async fn read_capped(mut resp: Response, limit: u64, what: &str) -> Result<Vec<u8>> {
+/// Reads a body into memory, refusing more than `limit` bytes, under the low-speed limit
+/// `low_speed`.
+pub(super) async fn read_capped(
+    resp: Response,
+    limit: u64,
+    what: &str,
+    low_speed: Option<super::LowSpeed>,
+) -> Result<Vec<u8>> {
     if let Some(len) = resp.content_length()
         && len > limit
     {
@@ -45,10 +51,14 @@ pub(super) async fn read_capped(mut resp: Response, limit: u64, what: &str) -> R
         )));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
+    let mut stream = Box::pin(super::speed::floored(
+        futures_util::TryStreamExt::map_err(resp.bytes_stream(), body_io_error),
+        low_speed,
+    ));
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream)
         .await
-        .map_err(|e| Error::Protocol(format!("{what}: {}", chain(&e))))?
+        .transpose()
+        .map_err(|e| Error::Protocol(format!("{what}: {e}")))?
     {
         body.extend_from_slice(&chunk);
         if body.len() as u64 > limit {

@@ -32,6 +32,15 @@ pub(crate) const ENV_RETRY_ATTEMPTS: &str = "ORAS_RETRY_ATTEMPTS";
 /// Environment variable overriding the longest `Retry-After` oras waits for (a duration).
 pub(crate) const ENV_MAX_RETRY_AFTER: &str = "ORAS_MAX_RETRY_AFTER";
 
+/// Environment variable overriding the low-speed floor, in bytes per second (`0` = none).
+pub(crate) const ENV_LOW_SPEED_LIMIT: &str = "ORAS_LOW_SPEED_LIMIT";
+/// Environment variable overriding how long a download may stay under the floor (a duration).
+pub(crate) const ENV_LOW_SPEED_TIME: &str = "ORAS_LOW_SPEED_TIME";
+/// Default low-speed floor: 1 KiB/s…
+pub(crate) const DEFAULT_LOW_SPEED_LIMIT: u64 = 1024;
+/// …over 60 s.
+pub(crate) const DEFAULT_LOW_SPEED_TIME: Duration = Duration::from_secs(60);
+
 /// The read-idle timeout in force, in milliseconds (0 = none), for the message of a body read
 /// that timed out (`body_io_error` has no client at hand).
 pub(crate) static READ_TIMEOUT_MS: std::sync::atomic::AtomicU64 =
@@ -64,6 +73,69 @@ impl Timeouts {
             response: env_duration(ENV_RESPONSE_TIMEOUT)?.unwrap_or(Some(DEFAULT_RESPONSE_TIMEOUT)),
             read: env_duration(ENV_READ_TIMEOUT)?.unwrap_or(Some(DEFAULT_READ_TIMEOUT)),
         })
+    }
+}
+
+/// The low-speed limit of a blob download (curl's `--speed-limit`/`--speed-time`): it fails
+/// when fewer than `bytes_per_second × time` bytes arrived in a window of `time`, so that a
+/// registry trickling a byte now and then (which never trips the read-idle timeout) cannot keep
+/// a pull alive for hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LowSpeed {
+    /// The floor, in bytes per second; 0 turns the limit off.
+    pub bytes_per_second: u64,
+    /// How long a download may stay under the floor.
+    pub time: Duration,
+}
+
+impl Default for LowSpeed {
+    /// 1 KiB/s over 60 s.
+    fn default() -> Self {
+        LowSpeed {
+            bytes_per_second: DEFAULT_LOW_SPEED_LIMIT,
+            time: DEFAULT_LOW_SPEED_TIME,
+        }
+    }
+}
+
+impl LowSpeed {
+    /// The defaults (1 KiB/s over 60 s), overridden by `ORAS_LOW_SPEED_LIMIT` (bytes per
+    /// second, `0` = no limit) and `ORAS_LOW_SPEED_TIME` (`60`, `2s`, `1m`); `None` when off.
+    ///
+    /// # Errors
+    ///
+    /// A variable that is not a number (or a duration).
+    pub fn from_env() -> Result<Option<Self>> {
+        let mut limit = LowSpeed::default();
+        if let Some(raw) = env_var(&[ENV_LOW_SPEED_LIMIT]) {
+            limit.bytes_per_second = raw.trim().parse::<u64>().map_err(|_| {
+                Error::invalid_with_hint(
+                    format!("invalid {ENV_LOW_SPEED_LIMIT} {raw:?}"),
+                    "Use bytes per second (1024); 0 turns the limit off.",
+                )
+            })?;
+        }
+        match env_duration(ENV_LOW_SPEED_TIME)? {
+            Some(Some(time)) => limit.time = time,
+            Some(None) => return Ok(None),
+            None => {}
+        }
+        Ok(limit.enabled().then_some(limit))
+    }
+
+    /// Whether the limit does anything.
+    pub fn enabled(&self) -> bool {
+        self.bytes_per_second > 0 && !self.time.is_zero()
+    }
+
+    /// The bytes a window of [`LowSpeed::time`] must bring.
+    pub fn window_bytes(&self) -> u64 {
+        let bytes = self.bytes_per_second as f64 * self.time.as_secs_f64();
+        if bytes >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            bytes.ceil() as u64
+        }
     }
 }
 
@@ -191,7 +263,7 @@ pub(crate) fn parse_duration(raw: &str) -> Option<Duration> {
 
 /// A wait the way people say it: `45s`, `2m30s`, `1h`, `1h5m`.
 pub(crate) fn human_duration(d: Duration) -> String {
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    let secs = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     let mut out = String::new();
     if h > 0 {
@@ -266,6 +338,52 @@ mod tests {
             HeaderValue::from_static("soon"),
         );
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn retry_after_edge_values_neither_overflow_nor_pass_as_waits() {
+        let mut h = HeaderMap::new();
+        let mut set = |v: &'static str| {
+            h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static(v));
+            retry_after(&h)
+        };
+        let max = set("18446744073709551615").unwrap();
+        assert_eq!(max, Duration::from_secs(u64::MAX));
+        assert!(
+            max > RetryPolicy::default().max_retry_after,
+            "refused, not waited"
+        );
+        assert_eq!(human_duration(max), "5124095576030431h15s");
+        assert_eq!(human_duration(Duration::MAX), "5124095576030431h15s");
+        assert_eq!(set("18446744073709551616"), None);
+        assert_eq!(set("-5"), None);
+        assert_eq!(set("1.5"), None);
+        assert_eq!(
+            set("Fri, 31 Dec 9999 23:59:59 GMT").map(|d| d > max),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn low_speed_windows_saturate() {
+        let huge = LowSpeed {
+            bytes_per_second: u64::MAX,
+            time: Duration::MAX,
+        };
+        assert_eq!(huge.window_bytes(), u64::MAX);
+        let usual = LowSpeed::default();
+        assert_eq!(usual.window_bytes(), 60 * 1024);
+        assert!(usual.enabled());
+        let off = LowSpeed {
+            bytes_per_second: 0,
+            ..usual
+        };
+        assert!(!off.enabled());
+        let fractional = LowSpeed {
+            bytes_per_second: 3,
+            time: Duration::from_millis(1500),
+        };
+        assert_eq!(fractional.window_bytes(), 5);
     }
 
     #[test]

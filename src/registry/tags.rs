@@ -33,7 +33,7 @@ pub(super) async fn paged(
         let req = client.request(Method::GET, url.as_str());
         let resp = client.send(req, &[StatusCode::OK]).await?;
         let next = next_link(&resp, &url)?;
-        let body = read_capped(resp, MAX_MANIFEST_BYTES, what).await?;
+        let body = read_capped(resp, MAX_MANIFEST_BYTES, what, client.low_speed()).await?;
         found.extend(extract(&body)?);
         match next {
             Some(n) => url = n,

@@ -41,8 +41,13 @@ impl ReadOnlyTarget for Repository {
         }
         check_digest_header(&resp, &desc.digest)?;
         if is_manifest(&desc.media_type) {
-            let stream = resp.bytes_stream().map_err(body_io_error);
-            return Ok(Box::pin(tokio_util::io::StreamReader::new(stream)));
+            let stream = super::speed::floored(
+                resp.bytes_stream().map_err(body_io_error),
+                self.client.low_speed(),
+            );
+            return Ok(Box::pin(tokio_util::io::StreamReader::new(Box::pin(
+                stream,
+            ))));
         }
         Ok(Box::pin(tokio_util::io::StreamReader::new(
             self.resuming_body(resp, url, desc.size),

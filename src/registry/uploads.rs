@@ -171,19 +171,11 @@ impl Repository {
             .send(req, &[StatusCode::NO_CONTENT, StatusCode::OK])
             .await?;
         let next = match header_str(&resp, "Range") {
-            Some(range) => {
-                let last = range
-                    .trim()
-                    .trim_start_matches("bytes=")
-                    .split_once('-')
-                    .and_then(|(_, last)| last.parse::<u64>().ok())
-                    .ok_or_else(|| {
-                        Error::Protocol(format!(
-                            "upload status: invalid Range {range:?} from the registry"
-                        ))
-                    })?;
-                last + 1
-            }
+            Some(range) => next_upload_offset(range).ok_or_else(|| {
+                Error::Protocol(format!(
+                    "upload status: invalid Range {range:?} from the registry"
+                ))
+            })?,
             None => 0,
         };
         let url = match header_str(&resp, "Location") {
@@ -229,5 +221,32 @@ impl Repository {
             let _ = self.client.send_raw(cancel).await;
         }
         Ok(Mount::NotMounted)
+    }
+}
+
+/// The byte after the last one an upload holds, from its status `Range: 0-<last>` (`bytes=`
+/// allowed); `None` for anything else, a `last` of `u64::MAX` included.
+fn next_upload_offset(range: &str) -> Option<u64> {
+    range
+        .trim()
+        .trim_start_matches("bytes=")
+        .split_once('-')
+        .and_then(|(_, last)| last.parse::<u64>().ok())
+        .and_then(|last| last.checked_add(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_status_ranges_at_the_edge_of_u64_are_refused() {
+        assert_eq!(next_upload_offset("0-99"), Some(100));
+        assert_eq!(next_upload_offset("bytes=0-0"), Some(1));
+        assert_eq!(next_upload_offset("0-18446744073709551614"), Some(u64::MAX));
+        assert_eq!(next_upload_offset("0-18446744073709551615"), None);
+        assert_eq!(next_upload_offset("0-18446744073709551616"), None);
+        assert_eq!(next_upload_offset("0--1"), None);
+        assert_eq!(next_upload_offset("0-1.5"), None);
     }
 }

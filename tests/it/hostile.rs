@@ -247,6 +247,97 @@ fn a08_body_stall_hits_the_read_timeout_and_leaves_no_file() {
 }
 
 #[test]
+fn a08_a_trickling_blob_fails_under_the_low_speed_limit() {
+    // One byte every 500 ms: never silent for the 1 s read timeout, and at that pace a 100 kB
+    // blob would take 14 hours. The floor (2 KiB/s over 2 s) ends it.
+    let registry = Registry::start();
+    let data = vec![5u8; 100_000];
+    seed(&registry, &data);
+    let digest = sha256_digest(&data);
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_get(req) && req.path().ends_with(&digest) {
+            Action::Trickle {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+                content_length: 100_000,
+                body: vec![5u8; 100_000],
+                every: Duration::from_millis(500),
+            }
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    let started = Instant::now();
+    let out = oras()
+        .env("ORAS_READ_TIMEOUT", "1")
+        .env("ORAS_LOW_SPEED_LIMIT", "2048")
+        .env("ORAS_LOW_SPEED_TIME", "2s")
+        .args(["pull", &format!("{}/repo:v1", hostile.addr()), "-o"])
+        .arg(work.path())
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let err = assert_clean_failure(&out);
+    eprintln!(
+        "a08 trickle: failed after {elapsed:?}, {} bytes trickled, files left: {:?}",
+        hostile.bytes_sent(),
+        list_files(work.path())
+    );
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    assert!(
+        err.contains("under the low-speed limit of 2048 bytes/s"),
+        "{err}"
+    );
+    assert!(err.contains("ORAS_LOW_SPEED_LIMIT=0"), "{err}");
+    assert!(list_files(work.path()).is_empty());
+}
+
+#[test]
+fn a08_a_blob_that_stalls_from_the_start_fails_within_twice_the_read_timeout() {
+    // Every GET of the blob (the first and each resumption) sends its headers and then nothing:
+    // one resumption, and the second stall ends the download, instead of one read timeout per
+    // resumption (6 of them before).
+    let registry = Registry::start();
+    let data = vec![6u8; 100_000];
+    seed(&registry, &data);
+    let digest = sha256_digest(&data);
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if is_blob_get(req) && req.path().ends_with(&digest) {
+            Action::HeadersThenStall {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/octet-stream".into())],
+                content_length: 100_000,
+                body: Vec::new(),
+            }
+        } else {
+            Action::Forward
+        }
+    });
+    let work = workdir();
+    let started = Instant::now();
+    let out = oras()
+        .env("ORAS_READ_TIMEOUT", "2")
+        .env("ORAS_LOW_SPEED_LIMIT", "0")
+        .args(["pull", &format!("{}/repo:v1", hostile.addr()), "-o"])
+        .arg(work.path())
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    let err = assert_clean_failure(&out);
+    let gets = hostile.log().iter().filter(|r| is_blob_get(r)).count();
+    eprintln!("a08 stall from the start: failed after {elapsed:?}, {gets} blob GETs");
+    assert!(
+        elapsed < Duration::from_secs(6),
+        "about twice the 2 s read timeout, took {elapsed:?}"
+    );
+    assert!(err.contains("sent no data for 2s"), "{err}");
+    assert!(err.contains("again after a resumption"), "{err}");
+    assert_eq!(gets, 2, "the download and one resumption");
+    assert!(list_files(work.path()).is_empty());
+}
+
+#[test]
 fn a10_truncated_blob_leaves_no_file() {
     let registry = Registry::start();
     let data = vec![9u8; 50_000];

@@ -239,9 +239,13 @@ impl HttpClient {
         if resp.status() != StatusCode::OK {
             return Err(error_response(method, resp).await);
         }
-        let body =
-            crate::registry::response::read_capped(resp, auth::MAX_TOKEN_BODY, "token response")
-                .await?;
+        let body = crate::registry::response::read_capped(
+            resp,
+            auth::MAX_TOKEN_BODY,
+            "token response",
+            self.low_speed,
+        )
+        .await?;
         let token_error = |message: &str| AuthError::Token {
             method: method.to_string(),
             url: realm_text.clone(),

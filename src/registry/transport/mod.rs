@@ -33,7 +33,7 @@ use url::Url;
 
 use super::auth::AuthState;
 use super::redact::redact_url_str;
-use super::retry::{READ_TIMEOUT_MS, RetryPolicy, Timeouts, env_var};
+use super::retry::{LowSpeed, READ_TIMEOUT_MS, RetryPolicy, Timeouts, env_var};
 use crate::credentials::CredentialProvider;
 use crate::error::{Error, Result};
 use failure::{chain, error_response};
@@ -76,6 +76,8 @@ pub(crate) struct ClientOptions {
     pub port_overrides: Vec<(String, u16, u16)>,
     /// Where credentials come from; anonymous when `None`.
     pub credentials: Option<Arc<dyn CredentialProvider>>,
+    /// The low-speed limit of downloads; `None` for [`LowSpeed::from_env`].
+    pub low_speed: Option<LowSpeed>,
 }
 
 /// The registry a client is bound to: only its origin gets credentials, `-H` headers and the
@@ -102,6 +104,8 @@ pub(crate) struct HttpClient {
     stream_client: reqwest::Client,
     timeouts: Timeouts,
     retry: RetryPolicy,
+    /// The low-speed limit of downloads, when on.
+    low_speed: Option<LowSpeed>,
     headers: Arc<Vec<(HeaderName, HeaderValue)>>,
     auth: Arc<AuthState>,
     home: Option<Arc<Home>>,
@@ -165,6 +169,10 @@ impl HttpClient {
             Some(r) => r,
             None => RetryPolicy::from_env()?,
         };
+        let low_speed = match opts.low_speed {
+            Some(l) => Some(l).filter(LowSpeed::enabled),
+            None => LowSpeed::from_env()?,
+        };
         READ_TIMEOUT_MS.store(
             timeouts.read.map_or(0, |d| d.as_millis() as u64),
             std::sync::atomic::Ordering::Relaxed,
@@ -221,6 +229,7 @@ impl HttpClient {
             stream_client,
             timeouts,
             retry,
+            low_speed,
             headers: Arc::new(headers),
             auth: Arc::new(AuthState::new(opts.credentials.clone())),
             home: None,
@@ -280,6 +289,11 @@ impl HttpClient {
     /// The retry policy of this client (also how long a resumed download waits).
     pub(crate) fn retry_policy(&self) -> RetryPolicy {
         self.retry
+    }
+
+    /// The low-speed limit of downloads, when on.
+    pub(crate) fn low_speed(&self) -> Option<LowSpeed> {
+        self.low_speed
     }
 
     /// Starts a request.

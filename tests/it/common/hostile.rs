@@ -105,6 +105,20 @@ pub enum Action {
     },
     /// Close the connection with a TCP reset before answering.
     Reset,
+    /// Send the headers with this `Content-Length`, then `body` one byte every `every` (a
+    /// registry that trickles: never silent for long, never done), then stall.
+    Trickle {
+        /// Status code.
+        status: u16,
+        /// Headers besides `Content-Length`.
+        headers: Vec<(String, String)>,
+        /// The announced length.
+        content_length: u64,
+        /// What is trickled.
+        body: Vec<u8>,
+        /// The pause before each byte.
+        every: Duration,
+    },
 }
 
 type Handler = dyn Fn(&Req) -> Action + Send + Sync + 'static;
@@ -398,6 +412,26 @@ fn serve(
         }
         Action::Reset => {
             reset(&stream);
+            return Ok(());
+        }
+        Action::Trickle {
+            status,
+            headers,
+            content_length,
+            body,
+            every,
+        } => {
+            stream.write_all(head(status, &headers, content_length).as_bytes())?;
+            stream.flush()?;
+            for byte in body {
+                std::thread::sleep(every);
+                if stop.load(Ordering::SeqCst) || stream.write_all(&[byte]).is_err() {
+                    return Ok(());
+                }
+                let _ = stream.flush();
+                sent.fetch_add(1, Ordering::SeqCst);
+            }
+            stall(stop);
             return Ok(());
         }
     }
