@@ -85,6 +85,24 @@ fn source_reference(source: &str) -> &str {
 /// Fetches the manifest `source` (`tag`, `digest`, `:tag` or `@digest`) of `target` and returns
 /// its index entry with the manifest's bytes: media type, digest, size, artifact type, and the
 /// platform of its image config when the config names an OS and an architecture.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::{MemoryStore, PackOptions, Target, index, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let typed = PackOptions { artifact_type: Some("application/x.one".into()), ..PackOptions::default() };
+/// let root = pack_manifest(&store, &typed).await?;
+/// store.tag(&root, "v1").await?;
+///
+/// let (entry, bytes) = index::entry(&store, ":v1", &|_| {}).await?;
+/// assert_eq!(entry.digest, root.digest);
+/// assert_eq!(entry.artifact_type.as_deref(), Some("application/x.one"));
+/// assert_eq!(entry.platform, None); // not an image: no platform
+/// assert_eq!(bytes.len() as u64, root.size);
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn entry(
     target: &dyn ReadOnlyTarget,
     source: &str,
@@ -153,6 +171,28 @@ pub struct CreateOptions {
 }
 
 /// An image index listing the manifests `sources` of `target` in order (see [`entry`]).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::index::{self, CreateOptions};
+/// use oras_rs::{MemoryStore, PackOptions, Target, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+///
+/// let options = CreateOptions {
+///     artifact_type: Some("application/x.set".into()),
+///     ..CreateOptions::default()
+/// };
+/// let built = index::create(&store, &["v1".to_string()], &options, &|_| {}).await?;
+/// assert_eq!(built.artifact_type.as_deref(), Some("application/x.set"));
+/// assert_eq!(built.manifests.len(), 1);
+/// assert_eq!((&built.manifests[0].digest, built.manifests[0].size), (&root.digest, root.size));
+/// assert!(index::create(&store, &["v2".to_string()], &options, &|_| {}).await.is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn create(
     target: &dyn ReadOnlyTarget,
     sources: &[String],
@@ -174,6 +214,27 @@ pub async fn create(
 }
 
 /// Fetches the index `reference` of `target`; `name` is how errors name it.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::{MemoryStore, PackOptions, Target, index, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+/// let built = index::create(&store, &["v1".to_string()], &Default::default(), &|_| {}).await?;
+/// let (desc, bytes) = index::encode(&built)?;
+/// index::push(&store, &desc, &bytes, "all").await?;
+///
+/// let (fetched_desc, fetched) = index::fetch(&store, "all", "all").await?;
+/// assert_eq!(fetched_desc.digest, desc.digest);
+/// assert_eq!(fetched.manifests[0].digest, root.digest);
+/// // A manifest is no index.
+/// let err = index::fetch(&store, "v1", "v1").await.unwrap_err();
+/// assert!(err.to_string().contains("v1 is not an index"));
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn fetch(
     target: &dyn ReadOnlyTarget,
     reference: &str,
@@ -226,6 +287,28 @@ impl Update {
 
 /// `index` (fetched from `target` with [`fetch`]; `name` is how errors name it) with `update`
 /// applied; the sources added or merged are looked up in `target`.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::index::{self, Update};
+/// use oras_rs::{MemoryStore, PackOptions, Target, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let one = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&one, "one").await?;
+/// let typed = PackOptions { artifact_type: Some("application/x.two".into()), ..PackOptions::default() };
+/// let two = pack_manifest(&store, &typed).await?;
+/// store.tag(&two, "two").await?;
+/// let built = index::create(&store, &["one".to_string()], &Default::default(), &|_| {}).await?;
+///
+/// let update = Update::new(vec![one.digest.clone()], vec!["two".to_string()], Vec::new(), None);
+/// let updated = index::update(&store, built, &update, "all", &|_| {}).await?;
+/// assert_eq!(updated.manifests.len(), 1);
+/// assert_eq!(updated.manifests[0].digest, two.digest);
+/// assert_eq!(updated.manifests[0].artifact_type.as_deref(), Some("application/x.two"));
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn update(
     target: &dyn ReadOnlyTarget,
     mut index: Index,
@@ -269,6 +352,23 @@ pub async fn update(
 }
 
 /// `index` as the bytes oras writes (Go's JSON encoding) and their descriptor.
+///
+/// ```
+/// use oras_rs::oci::{Index, media_type};
+///
+/// let empty = Index {
+///     schema_version: 2,
+///     media_type: Some(media_type::OCI_INDEX.to_string()),
+///     artifact_type: None,
+///     manifests: Vec::new(),
+///     subject: None,
+///     annotations: None,
+/// };
+/// let (desc, bytes) = oras_rs::index::encode(&empty)?;
+/// assert_eq!(bytes, br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#);
+/// assert_eq!((desc.media_type.as_str(), desc.size), (media_type::OCI_INDEX, bytes.len() as u64));
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
 pub fn encode(index: &Index) -> Result<(Descriptor, Vec<u8>)> {
     let bytes = oci::to_go_json(index)?;
     let desc = Descriptor::new(
@@ -281,6 +381,23 @@ pub fn encode(index: &Index) -> Result<(Descriptor, Vec<u8>)> {
 
 /// Pushes the encoded index (see [`encode`]) to `target` under `reference`, a tag or its digest.
 /// More tags: [`crate::tag::tag_bytes_n`].
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::{MemoryStore, PackOptions, ReadOnlyTarget, Target, index, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+/// let built = index::create(&store, &["v1".to_string()], &Default::default(), &|_| {}).await?;
+///
+/// let (desc, bytes) = index::encode(&built)?;
+/// index::push(&store, &desc, &bytes, "all").await?;
+/// assert_eq!(store.resolve("all").await?.digest, desc.digest);
+/// assert_eq!(store.get(&desc.digest), Some(bytes));
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn push(
     target: &dyn Target,
     desc: &Descriptor,

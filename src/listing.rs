@@ -80,6 +80,28 @@ pub async fn list_tags(
 /// # Errors
 ///
 /// The first tag that cannot be resolved, with its name in the context.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::listing::tags_pointing_at;
+/// use oras_rs::{MemoryStore, PackOptions, Target, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let typed = |t: &str| PackOptions { artifact_type: Some(t.into()), ..PackOptions::default() };
+/// let one = pack_manifest(&store, &typed("application/x.one")).await?;
+/// let two = pack_manifest(&store, &typed("application/x.two")).await?;
+/// for (desc, tag) in [(&one, "a"), (&two, "b"), (&one, "c")] {
+///     store.tag(desc, tag).await?;
+/// }
+///
+/// let tags = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+/// assert_eq!(tags_pointing_at(&store, tags, &one.digest).await?, ["a", "c"]);
+/// // A tag that does not resolve is an error naming it.
+/// let err = tags_pointing_at(&store, vec!["gone".to_string()], &one.digest).await.unwrap_err();
+/// assert!(err.to_string().contains("resolving tag gone"));
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn tags_pointing_at(
     target: &(impl ReadOnlyTarget + ?Sized),
     tags: Vec<String>,
@@ -97,6 +119,13 @@ pub async fn tags_pointing_at(
 }
 
 /// Whether `tag` reads as a digest once its first `-` becomes `:` (`sha256-<hex>`).
+///
+/// ```
+/// use oras_rs::listing::is_digest_tag;
+///
+/// assert!(is_digest_tag(&format!("sha256-{}", "a".repeat(64))));
+/// assert!(!is_digest_tag("v1"));
+/// ```
 pub fn is_digest_tag(tag: &str) -> bool {
     tag.replacen('-', ":", 1).parse::<Digest>().is_ok()
 }

@@ -36,6 +36,22 @@ use crate::oci::{self, Descriptor, Platform, media_type};
 /// Resolves `reference` (a tag or digest) in `target` to a manifest's descriptor (oras-go's
 /// `oras.Resolve`); with `platform`, to the manifest of that platform: the first matching entry
 /// of an index, or the manifest itself when its config says it is of that platform.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::{MemoryStore, PackOptions, Target, manifest, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+///
+/// // By tag or by digest.
+/// assert_eq!(manifest::resolve(&store, "v1", None).await?, root);
+/// assert_eq!(manifest::resolve(&store, &root.digest.to_string(), None).await?.digest, root.digest);
+/// assert!(manifest::resolve(&store, "v2", None).await.is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn resolve(
     target: &dyn ReadOnlyTarget,
     reference: &str,
@@ -56,6 +72,23 @@ pub struct FetchOptions {
 
 /// Fetches the manifest `reference` of `target` with its descriptor (oras-go's
 /// `oras.FetchBytes`), the manifest of `options.platform` when one is given.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::manifest::{self, FetchOptions};
+/// use oras_rs::{Descriptor, Digest, MemoryStore, PackOptions, Target, oci, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+///
+/// let (desc, bytes) = manifest::fetch(&store, "v1", &FetchOptions::default()).await?;
+/// assert_eq!(desc.digest, root.digest);
+/// assert_eq!(Digest::sha256_of(&bytes), root.digest);
+/// assert_eq!(oci::parse_manifest(&bytes)?.config, Descriptor::empty_json());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn fetch(
     target: &dyn ReadOnlyTarget,
     reference: &str,
@@ -72,6 +105,21 @@ pub async fn fetch(
 
 /// The descriptor [`fetch`] would return, without reading the manifest when no platform is to
 /// be selected.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::manifest::{self, FetchOptions};
+/// use oras_rs::{MemoryStore, PackOptions, Target, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+///
+/// let desc = manifest::fetch_descriptor(&store, "v1", &FetchOptions::default()).await?;
+/// assert_eq!(desc, root);
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn fetch_descriptor(
     target: &dyn ReadOnlyTarget,
     reference: &str,
@@ -85,6 +133,29 @@ pub async fn fetch_descriptor(
 
 /// The config descriptor of the image manifest `reference` (of `platform`, when given): an
 /// error for an index or any manifest without a config.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::oci::media_type;
+/// use oras_rs::{MemoryStore, PackOptions, Target, index, manifest, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+///
+/// // An artifact packed by oras has the empty config.
+/// let config = manifest::fetch_config(&store, "v1", None).await?;
+/// assert_eq!(config.media_type, media_type::OCI_EMPTY);
+/// assert_eq!(config.size, 2);
+///
+/// // An index has no config.
+/// let built = index::create(&store, &["v1".to_string()], &Default::default(), &|_| {}).await?;
+/// let (desc, bytes) = index::encode(&built)?;
+/// index::push(&store, &desc, &bytes, "all").await?;
+/// assert!(manifest::fetch_config(&store, "all", None).await.is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn fetch_config(
     target: &dyn ReadOnlyTarget,
     reference: &str,
@@ -132,6 +203,20 @@ pub fn declared_media_type(bytes: &[u8]) -> Result<Option<String>> {
 
 /// The descriptor of the manifest `bytes`: its sha256 digest, its size and `media_type`, or the
 /// type the document declares ([`declared_media_type`]) when `media_type` is `None` or empty.
+///
+/// ```
+/// let bytes = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+///
+/// let desc = oras_rs::manifest::describe(bytes, None)?;
+/// assert_eq!(desc.media_type, oras_rs::oci::media_type::OCI_INDEX);
+/// assert_eq!(desc.size, bytes.len() as u64);
+/// assert_eq!(desc.digest, oras_rs::Digest::sha256_of(bytes));
+/// // A given media type wins; a document that declares none needs one.
+/// let typed = oras_rs::manifest::describe(bytes, Some("application/x.mine"))?;
+/// assert_eq!(typed.media_type, "application/x.mine");
+/// assert!(oras_rs::manifest::describe(b"{}", None).is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
 pub fn describe(bytes: &[u8], media_type: Option<&str>) -> Result<Descriptor> {
     let media_type = match media_type.filter(|m| !m.is_empty()) {
         Some(m) => m.to_string(),
@@ -159,6 +244,26 @@ pub enum Stored {
 /// the manifest's digest (oras-go's `oras.PushBytes` + `oras.Tag`), unless `reference` already
 /// resolves to it. `observer` sees `on_exists`, or `on_start` and `on_done` around the upload.
 /// A digest `reference` other than the manifest's is refused before anything is sent.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::copy::NoopObserver;
+/// use oras_rs::manifest::{self, Stored};
+/// use oras_rs::{MemoryStore, ReadOnlyTarget};
+///
+/// let store = MemoryStore::new();
+/// let bytes = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+/// let desc = manifest::describe(bytes, None)?;
+///
+/// assert_eq!(manifest::push(&store, &desc, bytes, "v1", &NoopObserver).await?, Stored::Pushed);
+/// assert_eq!(manifest::push(&store, &desc, bytes, "v1", &NoopObserver).await?, Stored::Existed);
+/// assert_eq!(store.resolve("v1").await?.digest, desc.digest);
+/// // A digest reference must be the manifest's own.
+/// let other = oras_rs::Digest::sha256_of(b"other").to_string();
+/// assert!(manifest::push(&store, &desc, bytes, &other, &NoopObserver).await.is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn push(
     target: &dyn Target,
     desc: &Descriptor,
@@ -195,6 +300,24 @@ pub async fn push(
 /// Deletes the manifest (or blob) `desc` from `target`, with every tag pointing at it. A
 /// registry without the Referrers API also takes a deleted referrer out of its subject's
 /// tag-schema index. Missing content is [`Error::NotFound`].
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::{OciLayout, PackOptions, ReadOnlyTarget, Target, manifest, pack_manifest};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let layout = OciLayout::new(dir.path());
+/// let root = pack_manifest(&layout, &PackOptions::default()).await?;
+/// layout.tag(&root, "v1").await?;
+///
+/// manifest::delete(&layout, &root).await?;
+/// assert!(!layout.exists(&root).await?);
+/// assert!(layout.resolve("v1").await.is_err());
+/// // Deleting it again: it is not there.
+/// assert!(matches!(manifest::delete(&layout, &root).await, Err(oras_rs::Error::NotFound(_))));
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn delete(target: &dyn Target, desc: &Descriptor) -> Result<()> {
     crate::content::delete(target, desc).await
 }

@@ -109,6 +109,25 @@ pub fn source_date_epoch() -> Result<Option<OffsetDateTime>> {
 /// Resolves `reference` in `target` to the manifest an artifact is attached to (its subject):
 /// with `platform`, the manifest of that platform (from an index). The descriptor keeps only
 /// the media type, digest and size, as a manifest's `subject` field holds them.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::pack::resolve_subject;
+/// use oras_rs::{MemoryStore, PackOptions, Target, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let image = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&image, "v1").await?;
+///
+/// let subject = resolve_subject(&store, "v1", None).await?;
+/// assert_eq!((&subject.digest, subject.size), (&image.digest, image.size));
+/// assert_eq!(subject.annotations, None);
+/// // It goes in the `subject` of the artifact to attach.
+/// let options = PackOptions { subject: Some(subject), ..PackOptions::default() };
+/// assert!(pack_manifest(&store, &options).await.is_ok());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn resolve_subject(
     target: &dyn ReadOnlyTarget,
     reference: &str,

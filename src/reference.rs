@@ -18,6 +18,27 @@ const REPOSITORY_RULE: &str = "must be lowercase letters, digits and separators 
 
 /// A reference to a repository in a remote registry, optionally pinned to a tag
 /// or a digest.
+///
+/// ```
+/// use oras_rs::Reference;
+///
+/// let r: Reference = "localhost:5000/library/hello:v1".parse()?;
+/// assert_eq!((r.registry.as_str(), r.repository.as_str()), ("localhost:5000", "library/hello"));
+/// assert_eq!((r.tag.as_deref(), r.reference().as_deref()), (Some("v1"), Some("v1")));
+/// assert_eq!((r.host(), r.port(), r.is_loopback()), ("localhost", Some(5000), true));
+/// assert_eq!(r.repo_ref(), "localhost:5000/library/hello");
+///
+/// // A digest wins over a tag.
+/// let digest = oras_rs::Digest::sha256_of(b"hi");
+/// let pinned: Reference = format!("{r}@{digest}").parse()?;
+/// assert_eq!((pinned.tag, pinned.digest), (None, Some(digest.clone())));
+/// assert_eq!(r.with_digest(digest.clone()).to_string(), format!("localhost:5000/library/hello@{digest}"));
+///
+/// // The registry is mandatory, and an error says what is wrong.
+/// let err = "hello:v1".parse::<Reference>().unwrap_err();
+/// assert!(err.to_string().starts_with(r#""hello:v1": invalid reference: "#), "{err}");
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
     /// `host[:port]`, e.g. `localhost:5000` or `[::1]:5000`.
@@ -186,6 +207,17 @@ impl fmt::Display for Reference {
 ///
 /// Any error of [`Reference::from_str`], quoting the whole argument, plus an
 /// empty or invalid tag in the list.
+///
+/// ```
+/// use oras_rs::reference::parse_with_tags;
+///
+/// let (reference, more) = parse_with_tags("localhost:5000/hello:v1,stable,latest")?;
+/// assert_eq!(reference.to_string(), "localhost:5000/hello:v1");
+/// assert_eq!(more, ["stable", "latest"]);
+/// assert!(parse_with_tags("localhost:5000/hello:v1,,latest").is_err());
+/// assert!(parse_with_tags("localhost:5000/hello:v1,bad tag").is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
 pub fn parse_with_tags(s: &str) -> Result<(Reference, Vec<String>), ReferenceError> {
     let mut pieces = s.split(',');
     let first = pieces.next().unwrap_or_default();
@@ -278,12 +310,18 @@ fn parse(input: &str, s: &str) -> Result<Reference, ReferenceError> {
     })
 }
 
-/// Splits `host[:port]` or `[ipv6][:port]` without validating; tolerant of any
-/// string because `Reference`'s fields are public.
 /// The one loopback rule: whether `host` (a name or an IP address, without port; an IPv6
 /// address with or without brackets) is this machine: `localhost`, an address in `127.0.0.0/8`,
 /// or `::1`. oras-rs talks plain HTTP to these by default, and sends credentials to them over
 /// plain HTTP.
+///
+/// ```
+/// use oras_rs::reference::is_loopback_host;
+///
+/// assert!(is_loopback_host("localhost"));
+/// assert!(is_loopback_host("127.0.0.2") && is_loopback_host("[::1]"));
+/// assert!(!is_loopback_host("registry.example.com"));
+/// ```
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
@@ -296,6 +334,8 @@ pub fn is_loopback_registry(registry: &str) -> bool {
     is_loopback_host(split_registry(registry).0)
 }
 
+/// Splits `host[:port]` or `[ipv6][:port]` without validating; tolerant of any
+/// string because `Reference`'s fields are public.
 fn split_registry(registry: &str) -> (&str, Option<&str>) {
     if let Some(rest) = registry.strip_prefix('[')
         && let Some((host, after)) = rest.split_once(']')

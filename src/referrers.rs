@@ -147,6 +147,19 @@ pub async fn list(
 
 /// The referrers of `subject` recorded in the tag schema of `target` (the index tagged
 /// `<alg>-<hex>`), keeping only `artifact_type` when given. No index means no referrers.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::referrers::tag_schema_referrers;
+/// use oras_rs::{MemoryStore, PackOptions, pack_manifest};
+///
+/// // No `<alg>-<hex>` index: no referrers (see [`add_to_tag_schema`] for one that has them).
+/// let store = MemoryStore::new();
+/// let image = pack_manifest(&store, &PackOptions::default()).await?;
+/// assert!(tag_schema_referrers(&store, &image, None).await?.is_empty());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn tag_schema_referrers(
     target: &(impl ReadOnlyTarget + ?Sized),
     subject: &Descriptor,
@@ -159,6 +172,19 @@ pub async fn tag_schema_referrers(
 }
 
 /// Keeps the descriptors of `artifact_type` (all of them when `None`).
+///
+/// ```
+/// use oras_rs::referrers::filter_artifact_type;
+/// use oras_rs::{Descriptor, Digest, oci::media_type};
+///
+/// let typed = |t: &str| Descriptor {
+///     artifact_type: Some(t.into()),
+///     ..Descriptor::new(media_type::OCI_MANIFEST, Digest::sha256_of(t.as_bytes()), 1)
+/// };
+/// let all = vec![typed("application/x.sbom"), typed("application/x.sig")];
+/// assert_eq!(filter_artifact_type(all.clone(), Some("application/x.sig")), [all[1].clone()]);
+/// assert_eq!(filter_artifact_type(all.clone(), None), all);
+/// ```
 pub fn filter_artifact_type(
     referrers: Vec<Descriptor>,
     artifact_type: Option<&str>,
@@ -198,6 +224,30 @@ async fn read_tag_schema_index(
 /// among its referrers (media type, digest and size of `desc`; `artifactType` = the manifest's
 /// `artifactType`, or its config media type when it has none; `annotations` = the manifest's
 /// annotations). `None` for documents without a subject and for blobs.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::referrers::referrer_entry;
+/// use oras_rs::{MemoryStore, PackOptions, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let image = pack_manifest(&store, &PackOptions::default()).await?;
+/// let attach = PackOptions {
+///     subject: Some(image.clone()),
+///     artifact_type: Some("application/x.sbom".into()),
+///     ..PackOptions::default()
+/// };
+/// let sbom = pack_manifest(&store, &attach).await?;
+///
+/// let (subject, entry) = referrer_entry(&sbom, &store.get(&sbom.digest).unwrap())?.unwrap();
+/// assert_eq!(subject.digest, image.digest);
+/// assert_eq!(entry.digest, sbom.digest);
+/// assert_eq!(entry.artifact_type.as_deref(), Some("application/x.sbom"));
+/// // The image has no subject: it is nobody's referrer.
+/// assert!(referrer_entry(&image, &store.get(&image.digest).unwrap())?.is_none());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub fn referrer_entry(desc: &Descriptor, bytes: &[u8]) -> Result<Option<(Descriptor, Descriptor)>> {
     let (subject, artifact_type, annotations) = match desc.media_type.as_str() {
         media_type::OCI_MANIFEST => {
@@ -227,6 +277,31 @@ pub fn referrer_entry(desc: &Descriptor, bytes: &[u8]) -> Result<Option<(Descrip
 /// (none yet means an empty one), appends the entry unless a referrer with its digest is already
 /// listed, and pushes the new index under the same tag. The previous index is left in place (as
 /// oras does: no garbage collection of replaced indexes).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::referrers::{add_to_tag_schema, referrer_entry, tag_schema_referrers};
+/// use oras_rs::{MemoryStore, PackOptions, ReadOnlyTarget, pack_manifest};
+///
+/// let store = MemoryStore::new();
+/// let image = pack_manifest(&store, &PackOptions::default()).await?;
+/// let attach = PackOptions {
+///     subject: Some(image.clone()),
+///     artifact_type: Some("application/x.sbom".into()),
+///     ..PackOptions::default()
+/// };
+/// let sbom = pack_manifest(&store, &attach).await?;
+/// let (subject, entry) = referrer_entry(&sbom, &store.get(&sbom.digest).unwrap())?.unwrap();
+///
+/// add_to_tag_schema(&store, &subject, entry.clone()).await?;
+/// add_to_tag_schema(&store, &subject, entry).await?; // listed once
+/// let listed = tag_schema_referrers(&store, &image, None).await?;
+/// assert_eq!(listed.len(), 1);
+/// assert_eq!(listed[0].digest, sbom.digest);
+/// assert!(store.resolve(&image.digest.tag_form()).await.is_ok());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn add_to_tag_schema(
     target: &(impl Target + ?Sized),
     subject: &Descriptor,
@@ -263,6 +338,33 @@ pub async fn add_to_tag_schema(
 /// deleted): the index is rewritten without it and the old index deleted, or, when it was the
 /// last entry, the old index is deleted so the `<alg>-<hex>` tag disappears. Nothing happens
 /// when no index lists it.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::referrers::{add_to_tag_schema, referrer_entry, remove_from_tag_schema};
+/// use oras_rs::referrers::tag_schema_referrers;
+/// use oras_rs::{OciLayout, PackOptions, ReadOnlyTarget, pack_manifest};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let layout = OciLayout::new(dir.path());
+/// let image = pack_manifest(&layout, &PackOptions::default()).await?;
+/// let attach = PackOptions {
+///     subject: Some(image.clone()),
+///     artifact_type: Some("application/x.sbom".into()),
+///     ..PackOptions::default()
+/// };
+/// let sbom = pack_manifest(&layout, &attach).await?;
+/// let bytes = std::fs::read(layout.blob_path(&sbom.digest)).unwrap();
+/// let (subject, entry) = referrer_entry(&sbom, &bytes)?.unwrap();
+/// add_to_tag_schema(&layout, &subject, entry).await?;
+///
+/// remove_from_tag_schema(&layout, &subject, &sbom.digest).await?;
+/// assert!(tag_schema_referrers(&layout, &image, None).await?.is_empty());
+/// // It was the last entry: the `<alg>-<hex>` tag is gone.
+/// assert!(layout.resolve(&image.digest.tag_form()).await.is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn remove_from_tag_schema(
     target: &(impl Target + ?Sized),
     subject: &Descriptor,
@@ -312,6 +414,33 @@ pub struct ReferrerNode {
 /// and so on, `depth` levels deep (`None`: all). Each manifest is expanded once: a referrer met
 /// again (a cycle written into a tag-schema index, or two paths to one manifest) is listed
 /// without children, so the walk always ends.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::{Descriptor, OciLayout, PackOptions, discover, pack_manifest};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let layout = OciLayout::new(dir.path());
+/// let attach = |subject: &Descriptor, artifact_type: &str| PackOptions {
+///     artifact_type: Some(artifact_type.into()),
+///     subject: Some(subject.clone()),
+///     ..PackOptions::default()
+/// };
+/// let image = pack_manifest(&layout, &PackOptions::default()).await?;
+/// let sbom = pack_manifest(&layout, &attach(&image, "application/x.sbom")).await?;
+/// let signature = pack_manifest(&layout, &attach(&sbom, "application/x.sig")).await?;
+///
+/// let graph = discover(&layout, &image, None, None).await?;
+/// assert_eq!(graph.len(), 1);
+/// assert_eq!(graph[0].descriptor.digest, sbom.digest);
+/// assert_eq!(graph[0].descriptor.artifact_type.as_deref(), Some("application/x.sbom"));
+/// assert_eq!(graph[0].referrers[0].descriptor.digest, signature.digest);
+/// // One level deep, or only signatures: nothing below the SBOM, no SBOM.
+/// assert!(discover(&layout, &image, None, Some(1)).await?[0].referrers.is_empty());
+/// assert!(discover(&layout, &image, Some("application/x.sig"), None).await?.is_empty());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn discover(
     target: &dyn ReadOnlyTarget,
     subject: &Descriptor,

@@ -80,6 +80,24 @@ pub fn check_tags(repository: Option<&str>, tags: &[String]) -> Result<()> {
 
 /// Resolves `reference` in `target` and points each of `tags` at the same manifest (oras-go's
 /// `oras.TagN`); returns the manifest's descriptor.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::{MemoryStore, PackOptions, ReadOnlyTarget, Target, pack_manifest, tag};
+///
+/// let store = MemoryStore::new();
+/// let root = pack_manifest(&store, &PackOptions::default()).await?;
+/// store.tag(&root, "v1").await?;
+///
+/// let tags = ["stable".to_string(), "latest".to_string()];
+/// let tagged = tag::tag_n(&store, "v1", &tags, 2).await?;
+/// assert_eq!(tagged.digest, root.digest);
+/// assert_eq!(store.resolve("latest").await?.digest, root.digest);
+/// // Nothing to tag: the reference must resolve.
+/// assert!(tag::tag_n(&store, "v2", &tags, 2).await.is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn tag_n(
     target: &dyn Target,
     reference: &str,

@@ -112,6 +112,26 @@ impl FileStore {
     /// given (a config file has no title). A directory is packed first ([`dir::pack_dir`]): the
     /// descriptor then carries the `io.deis.oras.content.digest` and
     /// `io.deis.oras.content.unpack` annotations, and the temp archive lives as long as the store.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use oras_rs::{FileStore, WritePolicy, blob};
+    /// use std::path::Path;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("hi.txt"), "hi\n").unwrap();
+    /// let files = FileStore::new(dir.path(), WritePolicy::default());
+    /// let layer = files.add(Some("hi.txt"), "text/plain", Path::new("hi.txt")).await?;
+    /// assert_eq!((layer.size, layer.title()), (3, Some("hi.txt")));
+    ///
+    /// // The store now serves the file as that blob (a copy to a registry reads it from here;
+    /// // `oras_rs::PackFiles` packs the manifest around such layers).
+    /// let mut out = Vec::new();
+    /// blob::fetch_to(&files, &layer, &mut out).await?;
+    /// assert_eq!(out, b"hi\n");
+    /// # Ok::<(), oras_rs::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn add(
         &self,
         name: Option<&str>,

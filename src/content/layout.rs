@@ -53,6 +53,21 @@ impl OciLayout {
     /// The layout at `root`. Nothing is created or read yet: reads of a missing layout fail
     /// with [`Error::NotFound`], and the first write creates the directory, `oci-layout` and
     /// `index.json`.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use oras_rs::{OciLayout, PackOptions, Target, pack_manifest};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let layout = OciLayout::new(dir.path().join("layout")); // created on the first write
+    /// let root = pack_manifest(&layout, &PackOptions::default()).await?;
+    /// layout.tag(&root, "v1").await?;
+    /// assert!(layout.root().join("oci-layout").is_file());
+    /// assert!(layout.blob_path(&root.digest).is_file());
+    /// assert_eq!(layout.index().await?.manifests[0].digest, root.digest);
+    /// # Ok::<(), oras_rs::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub fn new(root: impl Into<PathBuf>) -> Self {
         OciLayout {
             root: root.into(),

@@ -149,6 +149,18 @@ impl BackupOptions {
 
 /// The repository and the tags of `<registry>/<repository>[:<tag>[,<tag>...]]`; digests are
 /// refused.
+///
+/// ```
+/// use oras_rs::copy::backup::repository_tags;
+///
+/// let (repo, tags) = repository_tags("localhost:5000/hello:v1,latest")?;
+/// assert_eq!(repo.repo_ref(), "localhost:5000/hello");
+/// assert_eq!(tags, ["v1", "latest"]);
+/// assert!(repository_tags("localhost:5000/hello").unwrap().1.is_empty());
+/// let digest = format!("localhost:5000/hello@sha256:{}", "a".repeat(64));
+/// assert!(repository_tags(&digest).is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
 pub fn repository_tags(raw: &str) -> Result<(Reference, Vec<String>)> {
     let (reference, extra) = parse_with_tags(raw)?;
     if reference.digest.is_some() {
@@ -163,6 +175,14 @@ pub fn repository_tags(raw: &str) -> Result<(Reference, Vec<String>)> {
 
 /// Whether a backup to `output` writes a tar file (its name ends in `.tar`, in any case) rather
 /// than a layout directory.
+///
+/// ```
+/// use oras_rs::copy::backup::is_tar_path;
+/// use std::path::Path;
+///
+/// assert!(is_tar_path(Path::new("backup.TAR")));
+/// assert!(!is_tar_path(Path::new("backup-dir")));
+/// ```
 pub fn is_tar_path(output: &Path) -> bool {
     output
         .to_string_lossy()
@@ -282,6 +302,27 @@ pub async fn backup(
 /// empty) into `dst`, with their referrers when [`BackupOptions::referrers`] is set. `name`
 /// names the destination in messages. Returns the tags restored (or, in a dry run, that would
 /// be).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::copy::backup::{BackupOptions, backup, restore};
+/// use oras_rs::{MemoryStore, OciLayout, PackOptions, ReadOnlyTarget, Target, pack_manifest};
+///
+/// let src = MemoryStore::new();
+/// let root = pack_manifest(&src, &PackOptions::default()).await?;
+/// src.tag(&root, "v1").await?;
+/// let dir = tempfile::tempdir().unwrap();
+/// let tar = dir.path().join("backup.tar");
+/// backup(&src, "memory", vec!["v1".into()], &tar, &BackupOptions::new()).await?;
+///
+/// // Every tag of the backup (none named), into an OCI layout.
+/// let dst = OciLayout::new(dir.path().join("restored"));
+/// let tags = restore(&tar, &dst, "restored", Vec::new(), &BackupOptions::new()).await?;
+/// assert_eq!(tags, ["v1"]);
+/// assert_eq!(dst.resolve("v1").await?.digest, root.digest);
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn restore(
     input: &Path,
     dst: &dyn Target,

@@ -291,6 +291,26 @@ pub(crate) async fn copy_graph(
 
 /// Copies the graph below the manifest `root` (whose bytes the caller already holds), then the
 /// manifest itself, tagged `dst_ref` when given.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::copy::{CopyOptions, copy_root};
+/// use oras_rs::{MemoryStore, OciLayout, PackOptions, ReadOnlyTarget, Target, pack_manifest};
+///
+/// let src = MemoryStore::new();
+/// let layer = src.add(Some("hi.txt"), "text/plain", b"hi\n".to_vec());
+/// let options = PackOptions { layers: vec![layer.clone()], ..PackOptions::default() };
+/// let root = pack_manifest(&src, &options).await?;
+/// let bytes = src.get(&root.digest).unwrap();
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let dst = OciLayout::new(dir.path());
+/// copy_root(&src, &dst, &root, bytes, Some("v1"), &CopyOptions::default()).await?;
+/// assert_eq!(dst.resolve("v1").await?.digest, root.digest);
+/// assert!(dst.exists(&layer).await?);
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn copy_root(
     src: &dyn ReadOnlyTarget,
     dst: &dyn Target,
@@ -557,6 +577,28 @@ impl tokio::io::AsyncRead for ProgressReader {
 /// root, or a child manifest of the root when it is an index, then their referrers in turn. Each
 /// referrer is copied by digest with its whole graph; cycles end because each manifest is
 /// visited once. Call it after the root itself was copied, so subjects exist first.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::copy::{CopyOptions, copy, copy_referrers};
+/// use oras_rs::{OciLayout, PackOptions, ReadOnlyTarget, Target, pack_manifest};
+///
+/// let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+/// let (src, dst) = (OciLayout::new(a.path()), OciLayout::new(b.path()));
+/// let image = pack_manifest(&src, &PackOptions::default()).await?;
+/// src.tag(&image, "v1").await?;
+/// let attach = PackOptions { subject: Some(image.clone()), ..PackOptions::default() };
+/// let sbom = pack_manifest(&src, &attach).await?;
+///
+/// let opts = CopyOptions::default();
+/// copy(&src, "v1", &dst, Some("v1"), &opts).await?;
+/// let bytes = std::fs::read(src.blob_path(&image.digest)).unwrap();
+/// copy_referrers(&src, &dst, &image, &bytes, &opts).await?;
+/// assert!(dst.exists(&sbom).await?);
+/// assert_eq!(dst.referrers(&image, None).await?[0].digest, sbom.digest);
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn copy_referrers(
     src: &dyn ReadOnlyTarget,
     dst: &dyn Target,

@@ -22,6 +22,20 @@ pub fn host_architecture() -> &'static str {
 }
 
 /// Parses `os[/arch[/variant]][:os_version]`; a missing architecture is the host's.
+///
+/// ```
+/// use oras_rs::copy::platform::{display, host_architecture, parse_platform};
+///
+/// let p = parse_platform("linux/arm/v7")?;
+/// assert_eq!((p.os.as_str(), p.architecture.as_str()), ("linux", "arm"));
+/// assert_eq!(p.variant.as_deref(), Some("v7"));
+/// assert_eq!(parse_platform("windows/amd64:10.0.17763")?.os_version.as_deref(), Some("10.0.17763"));
+/// assert_eq!(parse_platform("linux")?.architecture, host_architecture());
+/// assert_eq!(display(&p), "linux/arm/v7");
+/// assert!(parse_platform("/amd64").is_err());
+/// assert!(parse_platform("a/b/c/d").is_err());
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
 pub fn parse_platform(s: &str) -> Result<Platform> {
     let (spec, os_version) = match s.split_once(':') {
         Some((spec, version)) => (spec, Some(version.to_string())),
@@ -74,6 +88,16 @@ pub fn display(p: &Platform) -> String {
 
 /// oras-go's rule: OS and architecture equal; variant, OS version and OS features compared only
 /// when `want` sets them (features: `want`'s must be a subset of `got`'s).
+///
+/// ```
+/// use oras_rs::copy::platform::{matches, parse_platform};
+///
+/// let got = parse_platform("linux/arm/v7")?;
+/// assert!(matches(&got, &parse_platform("linux/arm")?)); // no variant asked: any
+/// assert!(!matches(&got, &parse_platform("linux/arm/v6")?));
+/// assert!(!matches(&parse_platform("linux/arm")?, &got)); // a variant asked must be there
+/// # Ok::<(), oras_rs::Error>(())
+/// ```
 pub fn matches(got: &Platform, want: &Platform) -> bool {
     got.os == want.os
         && got.architecture == want.architecture
@@ -91,11 +115,29 @@ pub fn matches(got: &Platform, want: &Platform) -> bool {
         })
 }
 
-/// From the manifest `root` (whose bytes are `bytes`), the manifest of platform `want`: the
-/// first matching entry of an index, or `root` itself when it is an image manifest whose config
-/// says it is of that platform. Returns the chosen descriptor and its bytes.
 /// Resolves `reference` in `target`; with `want`, to the manifest of that platform (chosen from an
 /// index, or a single manifest whose config matches).
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::copy::platform::{parse_platform, resolve_platform};
+/// use oras_rs::{MemoryStore, PackOptions, Target, index, pack_manifest};
+///
+/// // An index with an entry for linux/arm64, tagged `all`.
+/// let store = MemoryStore::new();
+/// let mut arm = pack_manifest(&store, &PackOptions::default()).await?;
+/// arm.platform = Some(parse_platform("linux/arm64")?);
+/// let mut built = index::create(&store, &[arm.digest.to_string()], &Default::default(), &|_| {}).await?;
+/// built.manifests[0].platform = arm.platform.clone();
+/// let (root, bytes) = index::encode(&built)?;
+/// index::push(&store, &root, &bytes, "all").await?;
+///
+/// assert_eq!(resolve_platform(&store, "all", None).await?.digest, root.digest);
+/// let want = parse_platform("linux/arm64")?;
+/// assert_eq!(resolve_platform(&store, "all", Some(&want)).await?.digest, arm.digest);
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn resolve_platform(
     target: &dyn ReadOnlyTarget,
     reference: &str,
@@ -110,7 +152,39 @@ pub async fn resolve_platform(
     }
 }
 
-/// Picks the manifest for `want` below `root`.
+/// From the manifest `root` (whose bytes are `bytes`), the manifest of platform `want`: the
+/// first matching entry of an index, or `root` itself when it is an image manifest whose config
+/// says it is of that platform. Returns the chosen descriptor and its bytes.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::copy::platform::{parse_platform, select_platform};
+/// use oras_rs::oci::{Index, media_type};
+/// use oras_rs::{MemoryStore, PackOptions, pack_manifest};
+///
+/// // An index whose one entry is for linux/arm64.
+/// let store = MemoryStore::new();
+/// let mut arm = pack_manifest(&store, &PackOptions::default()).await?;
+/// arm.platform = Some(parse_platform("linux/arm64")?);
+/// let index = Index {
+///     schema_version: 2,
+///     media_type: Some(media_type::OCI_INDEX.into()),
+///     artifact_type: None,
+///     manifests: vec![arm.clone()],
+///     subject: None,
+///     annotations: None,
+/// };
+/// let (root, bytes) = oras_rs::index::encode(&index)?;
+///
+/// let want = parse_platform("linux/arm64")?;
+/// let (chosen, _) = select_platform(&store, &root, bytes.clone(), &want).await?;
+/// assert_eq!(chosen.digest, arm.digest);
+/// let want = parse_platform("linux/amd64")?;
+/// let err = select_platform(&store, &root, bytes, &want).await.unwrap_err();
+/// assert!(err.to_string().contains("no manifest for platform linux/amd64"));
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn select_platform(
     src: &dyn ReadOnlyTarget,
     root: &Descriptor,

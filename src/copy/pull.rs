@@ -207,6 +207,29 @@ pub struct PullPlan<'a> {
 impl<'a> PullPlan<'a> {
     /// Resolves `reference` (to the manifest of [`PullOptions::platform`] when set), decides
     /// what the root manifest's files are and checks their titles in `dst`.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// use oras_rs::copy::pull::{PullOptions, PullPlan};
+    /// use oras_rs::{FileStore, MemoryStore, PackOptions, Target, WritePolicy, pack_manifest};
+    ///
+    /// let src = MemoryStore::new();
+    /// let layer = src.add(Some("hi.txt"), "text/plain", b"hi\n".to_vec());
+    /// let options = PackOptions { layers: vec![layer], ..PackOptions::default() };
+    /// let root = pack_manifest(&src, &options).await?;
+    /// src.tag(&root, "v1").await?;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let dst = FileStore::new(dir.path(), WritePolicy::default());
+    /// let plan = PullPlan::prepare(&src, "v1", &dst, &PullOptions::new()).await?;
+    /// assert_eq!(plan.files()[0].title(), Some("hi.txt")); // nothing written yet
+    /// assert!(!dir.path().join("hi.txt").exists());
+    /// let pulled = plan.run().await?;
+    /// assert_eq!(pulled.manifest.digest, root.digest);
+    /// assert_eq!(std::fs::read(dir.path().join("hi.txt")).unwrap(), b"hi\n");
+    /// # Ok::<(), oras_rs::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn prepare(
         src: &'a dyn ReadOnlyTarget,
         reference: &str,
@@ -321,6 +344,25 @@ async fn resolve(
 /// [`PullOptions::media_types`] filter; with [`PullOptions::platform`], of that platform's
 /// manifest), size and digest verified, into `out`, and returns the layer. An index, or an
 /// artifact with no or several layers, is refused before anything is written.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::copy::pull::{PullOptions, pull_layer_to};
+/// use oras_rs::{MemoryStore, PackOptions, Target, pack_manifest};
+///
+/// let src = MemoryStore::new();
+/// let layer = src.add(Some("hi.txt"), "text/plain", b"hi\n".to_vec());
+/// let options = PackOptions { layers: vec![layer.clone()], ..PackOptions::default() };
+/// let root = pack_manifest(&src, &options).await?;
+/// src.tag(&root, "v1").await?;
+///
+/// let mut out = Vec::new();
+/// let written = pull_layer_to(&src, "v1", &PullOptions::new(), &mut out).await?;
+/// assert_eq!(written.digest, layer.digest);
+/// assert_eq!(out, b"hi\n");
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 pub async fn pull_layer_to<W: AsyncWrite + Unpin + ?Sized>(
     src: &dyn ReadOnlyTarget,
     reference: &str,

@@ -30,6 +30,29 @@ fn file_error(path: &Path, message: impl Into<String>) -> CredentialError {
 
 impl ConfigFile {
     /// Reads `path`; a missing (or empty) file is an empty config.
+    ///
+    /// ```
+    /// use oras_rs::Credential;
+    /// use oras_rs::credentials::file::ConfigFile;
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("config.json");
+    /// let doc = r#"{"auths":{"http://localhost:7000/":{"auth":"YWxpY2U6czNjcmV0"}},"credHelpers":{"ghcr.io":"gh"}}"#;
+    /// std::fs::write(&path, doc).unwrap();
+    ///
+    /// let mut file = ConfigFile::load(&path)?;
+    /// assert_eq!(file.get("localhost:7000"), Credential::basic("alice", "s3cret"));
+    /// assert_eq!(file.helper_for("ghcr.io").as_deref(), Some("gh"));
+    /// assert_eq!(file.helper_for("localhost:7000"), None);
+    /// file.put("localhost:5000", &Credential::identity_token("t0ken"))?;
+    /// file.save()?;
+    /// let reloaded = ConfigFile::load(&path)?;
+    /// assert_eq!(reloaded.get("localhost:5000").refresh_token, "t0ken");
+    /// assert_eq!(reloaded.helper_for("ghcr.io").as_deref(), Some("gh")); // other keys kept
+    /// // A missing file is an empty config.
+    /// assert!(ConfigFile::load(&dir.path().join("none.json"))?.get("localhost:7000").is_empty());
+    /// # Ok::<(), oras_rs::Error>(())
+    /// ```
     pub fn load(path: &Path) -> Result<Self> {
         let doc = match fs::read(path) {
             Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Map::new(),

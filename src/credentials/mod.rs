@@ -24,6 +24,18 @@ use helper::Helper;
 pub const DOCKER_HUB_SERVER: &str = "https://index.docker.io/v1/";
 
 /// A username and password, an identity (refresh) token, or a registry (access) token.
+///
+/// ```
+/// use oras_rs::Credential;
+///
+/// let basic = Credential::basic("alice", "s3cret");
+/// assert!(!basic.is_empty());
+/// assert_eq!(basic.secrets(), ["s3cret"]);
+/// // `Debug` never shows a secret.
+/// assert!(!format!("{basic:?}").contains("s3cret"));
+/// assert_eq!(Credential::identity_token("t0ken").refresh_token, "t0ken");
+/// assert!(Credential::default().is_empty());
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credential {
     /// User name for Basic auth and for the token server.
@@ -122,6 +134,13 @@ pub enum CredentialError {
 
 /// The `config.json` key docker uses for `registry` (`docker.io` and `registry-1.docker.io` map
 /// to [`DOCKER_HUB_SERVER`]).
+///
+/// ```
+/// use oras_rs::credentials::{DOCKER_HUB_SERVER, server_address};
+///
+/// assert_eq!(server_address("docker.io"), DOCKER_HUB_SERVER);
+/// assert_eq!(server_address("localhost:5000"), "localhost:5000");
+/// ```
 pub fn server_address(registry: &str) -> String {
     match registry {
         "docker.io" | "registry-1.docker.io" | "index.docker.io" => DOCKER_HUB_SERVER.to_string(),
@@ -131,6 +150,14 @@ pub fn server_address(registry: &str) -> String {
 
 /// The host part of a `config.json` key: `https://index.docker.io/v1/` → `index.docker.io`,
 /// `http://localhost:7000/` → `localhost:7000`, `reg.example` → `reg.example`.
+///
+/// ```
+/// use oras_rs::credentials::key_hostname;
+///
+/// assert_eq!(key_hostname("https://index.docker.io/v1/"), "index.docker.io");
+/// assert_eq!(key_hostname("http://localhost:7000/"), "localhost:7000");
+/// assert_eq!(key_hostname("reg.example"), "reg.example");
+/// ```
 pub fn key_hostname(key: &str) -> &str {
     let rest = key
         .strip_prefix("http://")
@@ -209,6 +236,26 @@ pub fn is_credentials_file(path: &std::path::Path) -> bool {
 }
 
 /// The config files oras reads credentials from, first one read/write.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use oras_rs::credentials::{Credential, Store};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let config = dir.path().join("config.json");
+/// let store = Store::new(&[config.clone()])?;
+/// store.put("localhost:5000", &Credential::basic("alice", "s3cret")).await?;
+/// assert_eq!(store.get("localhost:5000").await?, Credential::basic("alice", "s3cret"));
+///
+/// // docker's format: base64 of `user:password` under `auths`.
+/// let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+/// assert_eq!(saved["auths"]["localhost:5000"]["auth"], "YWxpY2U6czNjcmV0");
+///
+/// store.delete("localhost:5000").await?;
+/// assert!(store.get("localhost:5000").await?.is_empty());
+/// # Ok::<(), oras_rs::Error>(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug, Clone)]
 pub struct Store {
     paths: Vec<PathBuf>,

@@ -215,6 +215,15 @@ impl Repository {
     }
 
     /// [`Repository::open`] with a reference parsed already.
+    ///
+    /// ```
+    /// use oras_rs::{Reference, RemoteOptions, Repository};
+    ///
+    /// let reference: Reference = "localhost:5000/hello:v1".parse()?;
+    /// let repo = Repository::open_reference(&reference, &RemoteOptions::default())?;
+    /// assert_eq!(repo.name(), "localhost:5000/hello");
+    /// # Ok::<(), oras_rs::Error>(())
+    /// ```
     pub fn open_reference(reference: &Reference, options: &RemoteOptions) -> Result<Repository> {
         let client = options.client(&reference.registry)?;
         let repo = Repository::bind(&client, reference, options.plain_http)?;
