@@ -595,7 +595,7 @@ impl tokio::io::AsyncRead for ProgressReader {
 /// let bytes = std::fs::read(src.blob_path(&image.digest)).unwrap();
 /// copy_referrers(&src, &dst, &image, &bytes, &opts).await?;
 /// assert!(dst.exists(&sbom).await?);
-/// assert_eq!(dst.referrers(&image, None).await?[0].digest, sbom.digest);
+/// assert_eq!(oras_rs::referrers::list(&dst, &image, None).await?[0].digest, sbom.digest);
 /// # Ok::<(), oras_rs::Error>(())
 /// # }).unwrap();
 /// ```
