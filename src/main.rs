@@ -143,12 +143,17 @@ fn report(err: &anyhow::Error) {
         .find_map(|e| e.downcast_ref::<oras_rs::Error>())
         .map(oras_rs::Error::root);
     match lib {
+        // What a registry said reaches the terminal with its control characters escaped.
         Some(oras_rs::Error::Response(r)) if !r.errors.is_empty() => {
-            eprintln!("Error response from registry: {}", r.registry_message());
+            let message = r.registry_message();
+            eprintln!(
+                "Error response from registry: {}",
+                output::escape::line(&message)
+            );
         }
-        _ => eprintln!("Error: {err:#}"),
+        _ => eprintln!("Error: {}", output::escape::control(&format!("{err:#}"))),
     }
     if let Some(hint) = lib.and_then(|e| e.hint()) {
-        eprintln!("{}", output::hints::render(&hint));
+        eprintln!("{}", output::escape::control(&output::hints::render(&hint)));
     }
 }

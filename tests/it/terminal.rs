@@ -49,3 +49,30 @@ fn a_title_with_escape_sequences_is_printed_escaped() {
     let path = doc["files"][0]["path"].as_str().unwrap();
     assert!(path.ends_with(EVIL), "JSON keeps the exact name: {path:?}");
 }
+
+#[test]
+fn a_registry_error_message_with_escape_sequences_is_printed_escaped() {
+    use common::FakeResponse;
+    use common::hostile::{Action, Hostile};
+    // A refusal whose message would set the window title and clear the screen.
+    let hostile = Hostile::start(None, |_| {
+        Action::Reply(FakeResponse::error(
+            403,
+            "DENIED",
+            "\u{1b}]0;pwned\u{7}\u{1b}[2Jgone",
+        ))
+    });
+    let out = common::oras()
+        .args(["manifest", "fetch", &format!("{}/repo:v1", hostile.addr())])
+        .output()
+        .unwrap();
+    let stderr = common::assert_clean_failure(&out);
+    assert!(
+        !stderr.contains(['\u{1b}', '\u{7}']),
+        "raw control characters: {stderr:?}"
+    );
+    assert!(
+        stderr.contains("denied: \\x1b]0;pwned\\x07\\x1b[2Jgone"),
+        "{stderr}"
+    );
+}
