@@ -186,6 +186,11 @@ impl CopyOptions {
     }
 }
 
+/// How deep a graph may nest below its root (index → index → … → manifest → blob). Real
+/// artifacts nest a few levels; a registry serving thousands would otherwise make the walk, whose
+/// futures nest one per level, overflow the stack.
+pub const MAX_GRAPH_DEPTH: usize = 64;
+
 /// A node is a digest plus its title: the same bytes under two names are two files.
 type NodeKey = (Digest, Option<String>);
 
@@ -327,7 +332,7 @@ pub async fn copy_root(
         seen: Mutex::new(HashMap::new()),
     };
     let children = children_of(&ctx, &root.media_type, &bytes)?;
-    copy_children(&ctx, children).await?;
+    copy_children(&ctx, children, 1).await?;
     let observer = &opts.observer;
     match dst_ref {
         Some(tag) => {
@@ -359,7 +364,11 @@ fn children_of(ctx: &Ctx<'_>, media_type: &str, bytes: &[u8]) -> Result<Vec<Desc
     Ok(children)
 }
 
-fn copy_children<'a>(ctx: &'a Ctx<'a>, children: Vec<Descriptor>) -> BoxFuture<'a, Result<()>> {
+fn copy_children<'a>(
+    ctx: &'a Ctx<'a>,
+    children: Vec<Descriptor>,
+    depth: usize,
+) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
         let mut jobs = Vec::new();
         for child in children {
@@ -368,7 +377,7 @@ fn copy_children<'a>(ctx: &'a Ctx<'a>, children: Vec<Descriptor>) -> BoxFuture<'
                 None => Decision::Copy(Box::new(child.clone())),
             };
             match decision {
-                Decision::Copy(desc) => jobs.push(copy_node(ctx, *desc)),
+                Decision::Copy(desc) => jobs.push(copy_node(ctx, *desc, depth)),
                 Decision::Skip => ctx.opts.observer.on_skipped(&child),
                 Decision::Ignore => {}
             }
@@ -377,8 +386,14 @@ fn copy_children<'a>(ctx: &'a Ctx<'a>, children: Vec<Descriptor>) -> BoxFuture<'
     })
 }
 
-fn copy_node<'a>(ctx: &'a Ctx<'a>, desc: Descriptor) -> BoxFuture<'a, Result<()>> {
+fn copy_node<'a>(ctx: &'a Ctx<'a>, desc: Descriptor, depth: usize) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
+        if depth > MAX_GRAPH_DEPTH {
+            return Err(Error::Protocol(format!(
+                "{}: the graph nests more than {MAX_GRAPH_DEPTH} levels deep below its root; refusing to walk it",
+                desc.digest
+            )));
+        }
         let key = (desc.digest.clone(), desc.title().map(str::to_string));
         let cell = ctx
             .seen
@@ -387,12 +402,13 @@ fn copy_node<'a>(ctx: &'a Ctx<'a>, desc: Descriptor) -> BoxFuture<'a, Result<()>
             .entry(key)
             .or_default()
             .clone();
-        cell.get_or_try_init(|| copy_node_once(ctx, &desc)).await?;
+        cell.get_or_try_init(|| copy_node_once(ctx, &desc, depth))
+            .await?;
         Ok(())
     })
 }
 
-async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
+async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Result<()> {
     let observer = &ctx.opts.observer;
     let is_manifest =
         media_type::is_manifest(&desc.media_type) || media_type::is_index(&desc.media_type);
@@ -416,7 +432,7 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
     if is_manifest {
         let bytes = read_manifest(ctx.src.fetch(desc).await?, desc).await?;
         let children = children_of(ctx, &desc.media_type, &bytes)?;
-        copy_children(ctx, children).await?;
+        copy_children(ctx, children, depth + 1).await?;
         observer.on_start(desc);
         ctx.dst
             .push(desc, Box::pin(std::io::Cursor::new(bytes)))

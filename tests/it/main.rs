@@ -11,6 +11,7 @@ mod blob;
 mod cli_surface;
 mod directories;
 mod filesystems;
+mod graph_depth;
 mod harness;
 mod hostile;
 mod index;
