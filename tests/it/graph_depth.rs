@@ -16,7 +16,7 @@ const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 fn nested_layout(dir: &Path, levels: usize) -> String {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
-    let mut put = |bytes: &[u8]| {
+    let put = |bytes: &[u8]| {
         let digest = sha256_digest(bytes);
         std::fs::write(blobs.join(&digest["sha256:".len()..]), bytes).unwrap();
         (digest, bytes.len())
