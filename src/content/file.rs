@@ -445,6 +445,8 @@ fn take(
     title: &str,
     digest: &Digest,
 ) -> Result<Option<Vec<String>>> {
+    // `a`, `./a` and `a/` name one file, as do `d/a` and `d//a`: compare what the path means.
+    let title = &normal_title(title);
     let taken = claimed.entry(names::fold_key(title)).or_default();
     if let Some((_, d)) = taken.iter().find(|(t, _)| t == title) {
         if d == digest {
@@ -457,6 +459,18 @@ fn take(
     }
     taken.push((title.to_string(), digest.clone()));
     Ok(Some(taken.iter().map(|(t, _)| t.clone()).collect()))
+}
+
+/// `title` as the path it names: `.` components and repeated or trailing separators dropped
+/// (`..` kept: the traversal check judges it).
+fn normal_title(title: &str) -> String {
+    let mut out = PathBuf::new();
+    for c in Path::new(title).components() {
+        if c != Component::CurDir {
+            out.push(c.as_os_str());
+        }
+    }
+    out.to_string_lossy().into_owned()
 }
 
 /// The value of an annotation of `desc`.

@@ -1685,3 +1685,31 @@ fn a05_a_download_from_redirected_storage_resumes_there_with_a_range() {
     assert_eq!(asked[0], None);
     assert!(asked[1].as_deref().is_some_and(|r| r.starts_with("bytes=")));
 }
+
+#[test]
+fn d47_titles_naming_one_path_are_duplicates_not_a_silent_loss() {
+    // `a` and `./a` (or `d/a` and `d//a`) are one file on disk: two layers with different
+    // content under them used to pull with exit 0 and one content silently dropped.
+    let registry = Registry::start();
+    for (tag, first, second) in [("dot", "a", "./a"), ("slashes", "d/a", "d//a")] {
+        registry.push_artifact(
+            "repo",
+            tag,
+            &[
+                ("text/plain", b"first\n", Some(first)),
+                ("text/plain", b"second\n", Some(second)),
+            ],
+        );
+        let work = workdir();
+        let err = assert_clean_failure(&pull(
+            &registry.reference(&format!("repo:{tag}")),
+            work.path(),
+            &[],
+        ));
+        assert!(err.contains(": duplicate name"), "{tag}: {err}");
+        for file in list_files(work.path()) {
+            let text = std::fs::read_to_string(work.path().join(&file)).unwrap();
+            assert!(text == "first\n" || text == "second\n", "{file}: {text:?}");
+        }
+    }
+}
