@@ -306,9 +306,12 @@ fn lenient_seconds<'de, D: serde::Deserializer<'de>>(
 /// negative or not a number; fractions kept; at most [`MAX_TOKEN_LIFETIME`].
 pub fn token_lifetime(seconds: Option<f64>) -> Duration {
     match seconds {
-        Some(s) if s.is_finite() && s > 0.0 => {
-            Duration::try_from_secs_f64(s).map_or(MAX_TOKEN_LIFETIME, |d| d.min(MAX_TOKEN_LIFETIME))
-        }
+        // A lifetime too small to be a Duration (1e-308 s) is no lifetime: the default, as 0 is.
+        Some(s) if s.is_finite() && s > 0.0 => match Duration::try_from_secs_f64(s) {
+            Ok(d) if d.is_zero() => DEFAULT_TOKEN_LIFETIME,
+            Ok(d) => d.min(MAX_TOKEN_LIFETIME),
+            Err(_) => MAX_TOKEN_LIFETIME,
+        },
         Some(s) if s == f64::INFINITY => MAX_TOKEN_LIFETIME,
         _ => DEFAULT_TOKEN_LIFETIME,
     }
@@ -625,6 +628,11 @@ mod tests {
         );
         assert_eq!(
             parse(r#"{"token":"t","expires_in":-5}"#),
+            DEFAULT_TOKEN_LIFETIME
+        );
+        // Found by the token_response fuzz target: positive, but below a nanosecond.
+        assert_eq!(
+            parse(r#"{"token":"t","expires_in":1e-308}"#),
             DEFAULT_TOKEN_LIFETIME
         );
         assert_eq!(
