@@ -3,6 +3,7 @@
 //! request, pushing a manifest under a tag in one request) are trait methods with default
 //! fallbacks, so wrappers pass them through instead of losing them.
 
+pub mod cache;
 pub mod dir;
 pub mod file;
 pub mod layout;
