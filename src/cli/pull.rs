@@ -44,7 +44,7 @@ impl PullArgs {
 /// Runs `oras pull`.
 pub async fn run(args: PullArgs) -> Result<()> {
     let format = args.format.resolve()?;
-    let source = args.target.open_read(&args.reference)?;
+    let source = args.target.open_cached_read(&args.reference)?;
     let src_ref = require_reference(source.reference.clone(), &args.reference, "pull")?;
     let opts = args.files.options(args.platform.parse()?)?;
     if args.files.to_stdout() {

@@ -702,7 +702,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 
 /// Creates the layout skeleton. `oci-layout` is created without ever replacing an existing one
 /// (its inode carries the lock), `index.json` only when absent.
-fn init_layout(root: &Path) -> Result<()> {
+pub(crate) fn init_layout(root: &Path) -> Result<()> {
     std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
     let marker = root.join(OCI_LAYOUT_FILE);
     match std::fs::read(&marker) {

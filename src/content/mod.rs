@@ -6,6 +6,7 @@
 //! [`TagLister`], [`Deleter`] and [`ReferrerLister`], found through the discovery methods
 //! [`ReadOnlyTarget::tag_lister`], [`Target::deleter`] and [`ReadOnlyTarget::referrer_lister`].
 
+pub mod cache;
 mod capability;
 pub mod dir;
 pub mod file;

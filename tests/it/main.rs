@@ -8,6 +8,7 @@ mod common;
 mod auth;
 mod backup;
 mod blob;
+mod cache;
 mod cli_surface;
 mod directories;
 mod filesystems;

@@ -38,7 +38,7 @@ pub async fn run(args: FetchArgs) -> Result<()> {
         bail!("either `--output` or `--descriptor` must be provided");
     }
     args.descriptor.check_output(args.output.as_deref())?;
-    let source = args.target.open_read(&args.reference)?;
+    let source = args.target.open_cached_read(&args.reference)?;
     let digest = checks::require_digest(source.reference.as_deref(), &args.reference, "fetch")?;
     let desc = source.target.resolve_blob(&digest).await?;
     if let Some(output) = &args.output {

@@ -47,7 +47,7 @@ pub async fn run(args: FetchArgs) -> Result<()> {
         accept: args.media_types,
         platform: args.platform.parse()?,
     };
-    let source = args.target.open_read(&args.reference)?;
+    let source = args.target.open_cached_read(&args.reference)?;
     let reference =
         checks::require_reference(source.reference.clone(), &args.reference, "manifest fetch")?;
     if d.descriptor && output.is_none() {

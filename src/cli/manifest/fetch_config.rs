@@ -41,7 +41,7 @@ pub async fn run(args: FetchConfigArgs) -> Result<()> {
     let (d, output) = (args.descriptor, args.output.as_deref());
     d.check_output(output)?;
     let platform = args.platform.parse()?;
-    let source = args.target.open_read(&args.reference)?;
+    let source = args.target.open_cached_read(&args.reference)?;
     let raw = &args.reference;
     let reference =
         checks::require_reference(source.reference.clone(), raw, "manifest fetch-config")?;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use clap::Args;
+use oras_rs::content::cache::{CACHE_ENV, Cache};
 use oras_rs::content::layout::{self, OciLayout};
 use oras_rs::content::{ReadOnlyTarget, Target};
 use oras_rs::digest::Digest;
@@ -347,6 +348,17 @@ impl TargetArgs {
                 })
             }
         }
+    }
+
+    /// [`TargetArgs::open_read`] behind the read-through blob cache in `ORAS_CACHE` when that is
+    /// set and non-empty, as Go oras does for `pull`, `manifest fetch`, `manifest fetch-config`
+    /// and `blob fetch` (its `option.Cache`; `cp` has none).
+    pub fn open_cached_read(&self, raw: &str) -> Result<Opened<dyn ReadOnlyTarget>> {
+        let mut opened = self.open_read(raw)?;
+        if let Some(dir) = std::env::var_os(CACHE_ENV).filter(|d| !d.is_empty()) {
+            opened.target = Arc::new(Cache::new(opened.target, dir)?);
+        }
+        Ok(opened)
     }
 
     /// Opens a destination written `<target>[:<tag>[,<tag>...]]`: the target with its first tag,
