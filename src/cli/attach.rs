@@ -17,8 +17,6 @@ use crate::output::{self, push::AttachReport};
 )]
 pub struct AttachArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     target: TargetArgs,
     #[command(flatten)]
     format: FormatArgs,
@@ -36,15 +34,8 @@ pub struct AttachArgs {
     concurrency: ConcurrencyArgs<5>,
 }
 
-impl AttachArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
 /// Runs `oras attach`.
-pub async fn run(mut args: AttachArgs) -> Result<()> {
+pub async fn run(mut args: AttachArgs, common: &CommonArgs) -> Result<()> {
     let files = args.files.iter().map(String::as_str);
     args.target.remote.check_stdin_file(files)?;
     let format = args.format.resolve()?;
@@ -54,7 +45,7 @@ pub async fn run(mut args: AttachArgs) -> Result<()> {
     let dest = args.target.open(&args.reference)?;
     let subject = subject.resolve(&dest, &args.reference).await?;
     request.subject = Some(subject.clone());
-    let status = (args.common).status_printer(output::PUSH, format == OutputFormat::Text);
+    let status = common.status_printer(output::PUSH, format == OutputFormat::Text);
     let packed = request.pack(&*status).await?;
     let target = &*dest.target;
     let copied = packed.copy_to(target, None, args.concurrency.get(), status.clone());

@@ -19,8 +19,6 @@ use crate::output::{StatusPrinter, report::print_text};
 )]
 pub struct BackupArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     spec: DistributionSpecArgs,
 
     /// Where to write: a `*.tar` file, else an OCI image layout directory
@@ -42,21 +40,14 @@ pub struct BackupArgs {
     remote: RemoteArgs,
 }
 
-impl BackupArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
 /// Runs `oras backup`.
-pub async fn run(mut args: BackupArgs) -> Result<()> {
+pub async fn run(mut args: BackupArgs, common: &CommonArgs) -> Result<()> {
     let start = Instant::now();
     let (reference, tags) = repository_tags(&args.reference)?;
     args.spec.apply(&mut args.remote)?;
     let repo = args.remote.repository(&reference)?;
     let name = reference.repo_ref();
-    let status = Arc::new(StatusPrinter::new(BACKUP, true, args.common.verbose()));
+    let status = Arc::new(StatusPrinter::new(BACKUP, true, common.verbose()));
     let opts = BackupOptions::new()
         .with_concurrency(args.concurrency.get())
         .with_observer(status)

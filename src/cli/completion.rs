@@ -2,7 +2,7 @@
 //! (clap_mangen), both from the same command definitions.
 
 use anyhow::Result;
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{Args, ValueEnum};
 use clap_complete::Shell;
 
 /// Generate the autocompletion script for the specified shell
@@ -32,7 +32,7 @@ pub fn run(args: CompletionArgs) -> Result<()> {
         CompletionShell::Fish => Shell::Fish,
         CompletionShell::Powershell => Shell::PowerShell,
     };
-    let mut cmd = super::Cli::command();
+    let mut cmd = super::Cli::command_tree();
     // Into memory first: clap_complete panics on a write error such as a closed pipe.
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "oras", &mut out);
@@ -51,7 +51,7 @@ pub struct ManArgs {
 
 /// Runs `oras man`: the root page on stdout, or every page into `--output-dir`.
 pub fn run_man(args: ManArgs) -> Result<()> {
-    let cmd = super::Cli::command();
+    let cmd = super::Cli::command_tree();
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| oras_rs::Error::io(dir, e))?;
         clap_mangen::generate_to(cmd, dir).map_err(|e| oras_rs::Error::io(dir, e))?;

@@ -17,8 +17,6 @@ use crate::output::{self, copy::CopyReport, report::print_text};
 )]
 pub struct CpArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     platform: PlatformArgs,
 
     /// <from>{:<tag>|@<digest>}
@@ -40,20 +38,13 @@ pub struct CpArgs {
     ends: CopyEndsArgs,
 }
 
-impl CpArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
 /// Runs `oras cp`.
-pub async fn run(args: CpArgs) -> Result<()> {
+pub async fn run(args: CpArgs, common: &CommonArgs) -> Result<()> {
     let platform = args.platform.parse()?;
     let ends = args.ends.open(&args.source, &args.destination)?;
     let (src, dst) = (&ends.src, &ends.dst);
     let destination = args.destination.split(',').next().unwrap_or_default();
-    let status = args.common.status_printer(output::COPY, true);
+    let status = common.status_printer(output::COPY, true);
     let opts = CopyOptions::new()
         .with_concurrency(args.concurrency.get())
         .with_observer(status.clone())

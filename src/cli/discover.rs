@@ -17,8 +17,6 @@ use crate::output::discover::{DiscoverReport, resolve_format};
 )]
 pub struct DiscoverArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     target: TargetArgs,
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
@@ -44,15 +42,8 @@ pub struct DiscoverArgs {
     platform: PlatformArgs,
 }
 
-impl DiscoverArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
 /// Runs `oras discover`.
-pub async fn run(mut args: DiscoverArgs) -> Result<()> {
+pub async fn run(mut args: DiscoverArgs, common: &CommonArgs) -> Result<()> {
     let format = FormatArgs {
         format: args.format,
         template: args.template,
@@ -62,7 +53,7 @@ pub async fn run(mut args: DiscoverArgs) -> Result<()> {
         bail!("depth value should be at least 1");
     }
     let platform = args.platform.parse()?;
-    let verbose = args.common.verbose();
+    let verbose = common.verbose();
     args.spec.apply(&mut args.target.remote)?;
     let source = args.target.open_read(&args.reference)?;
     let raw = &args.reference;

@@ -7,15 +7,11 @@ use clap::Args;
 use oras_rs::credentials::Store;
 
 use super::login::registry_name;
-use super::options::CommonArgs;
 
 /// Log out from a remote registry
 #[derive(Args, Debug)]
 #[command(after_help = "Example - Logout:\n  oras logout localhost:5000")]
 pub struct LogoutArgs {
-    #[command(flatten)]
-    common: CommonArgs,
-
     /// Path of the authentication file for registry
     #[arg(long, value_name = "PATH")]
     registry_config: Vec<PathBuf>,
@@ -23,13 +19,6 @@ pub struct LogoutArgs {
     /// The registry to log out from
     #[arg(value_name = "REGISTRY")]
     registry: String,
-}
-
-impl LogoutArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
 }
 
 /// Runs `oras logout`: prints nothing on success; a registry without a credential is not an

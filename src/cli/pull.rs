@@ -18,8 +18,6 @@ use checks::require_reference;
 )]
 pub struct PullArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     target: TargetArgs,
     #[command(flatten)]
     format: FormatArgs,
@@ -34,15 +32,8 @@ pub struct PullArgs {
     files: PullFileArgs,
 }
 
-impl PullArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
 /// Runs `oras pull`.
-pub async fn run(args: PullArgs) -> Result<()> {
+pub async fn run(args: PullArgs, common: &CommonArgs) -> Result<()> {
     let format = args.format.resolve()?;
     let source = args.target.open_cached_read(&args.reference)?;
     let src_ref = require_reference(source.reference.clone(), &args.reference, "pull")?;
@@ -50,9 +41,7 @@ pub async fn run(args: PullArgs) -> Result<()> {
     if args.files.to_stdout() {
         return super::stdio::pull_to_stdout(&*source.target, &src_ref, &opts, &args.format).await;
     }
-    let status = args
-        .common
-        .status_printer(output::PULL, format == OutputFormat::Text);
+    let status = common.status_printer(output::PULL, format == OutputFormat::Text);
     let store = args.files.store()?;
     let opts = opts.with_observer(status.clone());
     let plan = PullPlan::prepare(&*source.target, &src_ref, &store, &opts).await?;

@@ -15,8 +15,6 @@ use crate::output::{self, push::PushReport};
 )]
 pub struct PushArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     target: TargetArgs,
     #[command(flatten)]
     format: FormatArgs,
@@ -36,22 +34,15 @@ pub struct PushArgs {
     chunk_size: Option<u64>,
 }
 
-impl PushArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
 /// Runs `oras push`.
-pub async fn run(mut args: PushArgs) -> Result<()> {
+pub async fn run(mut args: PushArgs, common: &CommonArgs) -> Result<()> {
     let files = args.files.iter().map(String::as_str);
     args.target.remote.check_stdin_file(files)?;
     let format = args.format.resolve()?;
     args.target.remote.upload_chunk_size = args.chunk_size;
     let (dest, extra_tags) = args.target.open_with_tags(&args.reference)?;
     let request = args.pack.request(&args.files)?;
-    let status = (args.common).status_printer(output::PUSH, format == OutputFormat::Text);
+    let status = common.status_printer(output::PUSH, format == OutputFormat::Text);
     let packed = request.pack(&*status).await?;
     let repo = &*dest.target;
     if args.files.is_empty() {

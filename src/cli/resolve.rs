@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use oras_rs::manifest;
 
-use super::options::{CommonArgs, PlatformArgs, TargetArgs};
+use super::options::{PlatformArgs, TargetArgs};
 use crate::cli::options::checks;
 use crate::output;
 
@@ -14,8 +14,6 @@ use crate::output;
     after_help = "Example - Resolve digest of the target artifact:\n  oras resolve localhost:5000/hello-world:v1\n\nExample - Resolve digest of a platform of a multi-platform image:\n  oras resolve --platform linux/arm64 localhost:5000/hello-world:v1\n\nExample - Print the full reference:\n  oras resolve -l localhost:5000/hello-world:v1"
 )]
 pub struct ResolveArgs {
-    #[command(flatten)]
-    common: CommonArgs,
     #[command(flatten)]
     platform: PlatformArgs,
 
@@ -30,13 +28,6 @@ pub struct ResolveArgs {
     // Last: its help heading would otherwise apply to the options after it.
     #[command(flatten)]
     target: TargetArgs,
-}
-
-impl ResolveArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
 }
 
 /// Runs `oras resolve`.

@@ -19,8 +19,6 @@ use crate::output::{StatusPrinter, report::print_text};
 )]
 pub struct RestoreArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     spec: DistributionSpecArgs,
 
     /// The backup: an OCI image layout directory or tar file
@@ -46,21 +44,14 @@ pub struct RestoreArgs {
     remote: RemoteArgs,
 }
 
-impl RestoreArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
-
 /// Runs `oras restore`.
-pub async fn run(mut args: RestoreArgs) -> Result<()> {
+pub async fn run(mut args: RestoreArgs, common: &CommonArgs) -> Result<()> {
     let start = Instant::now();
     let (reference, tags) = repository_tags(&args.reference)?;
     args.spec.apply(&mut args.remote)?;
     let repo = args.remote.repository(&reference)?;
     let name = reference.repo_ref();
-    let verbose = args.common.verbose();
+    let verbose = common.verbose();
     let status = Arc::new(StatusPrinter::new(RESTORE, !args.dry_run, verbose));
     let opts = BackupOptions::new()
         .with_concurrency(args.concurrency.get())

@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::{Error, tag};
 
-use super::options::{CommonArgs, ConcurrencyArgs, TargetArgs, TargetKind};
+use super::options::{ConcurrencyArgs, TargetArgs, TargetKind};
 use crate::cli::options::checks;
 use crate::output::text;
 use crate::output::{self, tag::TagReport};
@@ -15,9 +15,6 @@ use crate::output::{self, tag::TagReport};
     after_help = "Example - Tag the manifest 'v1.0.1' in 'localhost:5000/hello' to 'v1.0.2':\n  oras tag localhost:5000/hello:v1.0.1 v1.0.2\n\nExample - Tag the manifest 'v1.0.1' in 'localhost:5000/hello' to 'v1.0.2', 'latest':\n  oras tag localhost:5000/hello:v1.0.1 v1.0.2 latest\n\nExample - Tag the manifest 'v1.0.1' to 'v1.0.2' in an OCI image layout folder 'layout-dir':\n  oras tag --oci-layout layout-dir:v1.0.1 v1.0.2"
 )]
 pub struct TagArgs {
-    #[command(flatten)]
-    common: CommonArgs,
-
     /// <name>{:<tag>|@<digest>}
     #[arg(value_name = "REFERENCE")]
     reference: String,
@@ -32,13 +29,6 @@ pub struct TagArgs {
     // Last: its help heading would otherwise apply to the options after it.
     #[command(flatten)]
     target: TargetArgs,
-}
-
-impl TagArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
 }
 
 /// Runs `oras tag`.

@@ -65,3 +65,46 @@ fn usage_errors_start_with_error_as_in_oras() {
         assert!(stderr.contains("Usage: oras "), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_verbose_deprecation_is_printed_by_every_command_that_has_the_flag() {
+    use common::{assert_clean_failure, push_files};
+    let registry = Registry::start();
+    let reference = registry.reference("parity/verbose:v1");
+    push_files(&reference, &[("a.txt", b"a\n")]);
+    let notice = "Flag --verbose has been deprecated, and will be removed in a future release.\n";
+    // Commands that never use the flag print cobra's notice all the same, once.
+    for args in [
+        &["resolve", &reference, "--verbose"][..],
+        &["manifest", "fetch", &reference, "--verbose"],
+        &[
+            "repo",
+            "tags",
+            &registry.reference("parity/verbose"),
+            "--verbose",
+        ],
+        &["tag", &reference, "v2", "--verbose"],
+    ] {
+        let out = common::oras().args(args).output().unwrap();
+        assert_success(&out);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), notice, "{args:?}");
+    }
+    // As in oras, the common flags belong to the commands, not to `oras` itself or `version`.
+    for args in [&["-d", "resolve", &reference][..], &["version", "--debug"]] {
+        let out = common::oras().args(args).output().unwrap();
+        let stderr = assert_clean_failure(&out);
+        assert!(stderr.starts_with("Error: "), "{args:?}: {stderr}");
+    }
+    // `-d` after the command turns on debug logs there.
+    let out = common::oras()
+        .args(["resolve", &reference, "-d"])
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("GET")
+            || String::from_utf8_lossy(&out.stderr).contains("HEAD"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::cli::options::checks;
-use crate::cli::options::{CommonArgs, DescriptorArgs, TargetArgs};
+use crate::cli::options::{DescriptorArgs, TargetArgs};
 
 /// Delete a blob from a remote registry
 #[derive(Args, Debug)]
@@ -14,9 +14,6 @@ use crate::cli::options::{CommonArgs, DescriptorArgs, TargetArgs};
     mut_arg("descriptor", |a| a.help("Output the descriptor of the deleted blob"))
 )]
 pub struct DeleteArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
-
     /// Ignore nonexistent references, never prompt
     #[arg(short = 'f', long)]
     force: bool,

@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 
 use crate::cli::options::checks;
-use crate::cli::options::{CommonArgs, DescriptorArgs, TargetArgs};
+use crate::cli::options::{DescriptorArgs, TargetArgs};
 use crate::output::text;
 
 /// Fetch a blob from a registry or an OCI image layout
@@ -14,9 +14,6 @@ use crate::output::text;
     mut_arg("descriptor", |a| a.help("Output the descriptor of the blob"))
 )]
 pub struct FetchArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
-
     #[command(flatten)]
     descriptor: DescriptorArgs,
 

@@ -25,22 +25,11 @@ enum BlobCommand {
     Push(push::PushArgs),
 }
 
-impl BlobArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        match &self.command {
-            BlobCommand::Delete(a) => &a.common,
-            BlobCommand::Fetch(a) => &a.common,
-            BlobCommand::Push(a) => &a.common,
-        }
-    }
-}
-
 /// Runs the chosen `oras blob` command.
-pub async fn run(args: BlobArgs) -> Result<()> {
+pub async fn run(args: BlobArgs, common: &CommonArgs) -> Result<()> {
     match args.command {
         BlobCommand::Delete(a) => delete::run(a).await,
         BlobCommand::Fetch(a) => fetch::run(a).await,
-        BlobCommand::Push(a) => push::run(a).await,
+        BlobCommand::Push(a) => push::run(a, common).await,
     }
 }

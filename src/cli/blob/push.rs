@@ -20,8 +20,6 @@ use crate::output::text;
 )]
 pub struct PushArgs {
     #[command(flatten)]
-    pub(super) common: CommonArgs,
-    #[command(flatten)]
     descriptor: DescriptorArgs,
     /// Media type of the blob (shown in the descriptor)
     #[arg(long, value_name = "TYPE", default_value = media_type::LAYER_TAR)]
@@ -40,9 +38,9 @@ pub struct PushArgs {
 }
 
 /// Runs `oras blob push`.
-pub async fn run(args: PushArgs) -> Result<()> {
+pub async fn run(args: PushArgs, common: &CommonArgs) -> Result<()> {
     args.target.remote.check_stdin_file([args.file.as_str()])?;
-    let verbose = args.common.verbose();
+    let verbose = common.verbose();
     let target = args.target.open(&args.reference)?;
     let given = checks::optional_digest(target.reference.as_deref(), &args.reference)?;
     let size = u64::try_from(args.size).ok();

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::registry::{Credentials, Registry};
 
-use super::options::{CommonArgs, RemoteArgs};
+use super::options::RemoteArgs;
 
 /// Log in to a remote registry
 #[derive(Args, Debug)]
@@ -18,20 +18,11 @@ use super::options::{CommonArgs, RemoteArgs};
 )]
 pub struct LoginArgs {
     #[command(flatten)]
-    common: CommonArgs,
-    #[command(flatten)]
     remote: RemoteArgs,
 
     /// The registry to log in to
     #[arg(value_name = "REGISTRY")]
     registry: String,
-}
-
-impl LoginArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        &self.common
-    }
 }
 
 /// `https://reg.example/` → `reg.example`: users paste URLs.

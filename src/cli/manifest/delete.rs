@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::cli::options::checks;
-use crate::cli::options::{CommonArgs, DescriptorArgs, DistributionSpecArgs, TargetArgs};
+use crate::cli::options::{DescriptorArgs, DistributionSpecArgs, TargetArgs};
 
 /// Delete a manifest from remote registry
 #[derive(Args, Debug)]
@@ -14,8 +14,6 @@ use crate::cli::options::{CommonArgs, DescriptorArgs, DistributionSpecArgs, Targ
     mut_arg("descriptor", |a| a.help("Output the descriptor of the deleted manifest"))
 )]
 pub struct DeleteArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
     #[command(flatten)]
     spec: DistributionSpecArgs,
 

@@ -6,7 +6,7 @@ use oras_rs::Error;
 use oras_rs::manifest::{self, FetchOptions};
 
 use crate::cli::options::checks;
-use crate::cli::options::{CommonArgs, DescriptorArgs, FormatArgs};
+use crate::cli::options::{DescriptorArgs, FormatArgs};
 use crate::cli::options::{PlatformArgs, TargetArgs};
 use crate::output::manifest::FetchReport;
 
@@ -17,8 +17,6 @@ use crate::output::manifest::FetchReport;
     mut_arg("descriptor", |a| a.help("Output the descriptor instead of the manifest"))
 )]
 pub struct FetchArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
     #[command(flatten)]
     platform: PlatformArgs,
     #[command(flatten)]

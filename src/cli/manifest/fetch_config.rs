@@ -6,7 +6,7 @@ use oras_rs::content::read_manifest;
 use oras_rs::manifest;
 
 use crate::cli::options::checks;
-use crate::cli::options::{CommonArgs, DescriptorArgs, PlatformArgs, TargetArgs};
+use crate::cli::options::{DescriptorArgs, PlatformArgs, TargetArgs};
 use crate::output::text;
 
 /// [Preview] Fetch the config of a manifest from a remote registry
@@ -16,8 +16,6 @@ use crate::output::text;
     mut_arg("descriptor", |a| a.help("Output the descriptor of the config instead of its content"))
 )]
 pub struct FetchConfigArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
     #[command(flatten)]
     platform: PlatformArgs,
 

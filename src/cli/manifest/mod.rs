@@ -30,26 +30,13 @@ enum ManifestCommand {
     Index(index::IndexArgs),
 }
 
-impl ManifestArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        match &self.command {
-            ManifestCommand::Delete(a) => &a.common,
-            ManifestCommand::Fetch(a) => &a.common,
-            ManifestCommand::FetchConfig(a) => &a.common,
-            ManifestCommand::Push(a) => &a.common,
-            ManifestCommand::Index(a) => a.common(),
-        }
-    }
-}
-
 /// Runs the chosen `oras manifest` command.
-pub async fn run(args: ManifestArgs) -> Result<()> {
+pub async fn run(args: ManifestArgs, common: &CommonArgs) -> Result<()> {
     match args.command {
         ManifestCommand::Delete(a) => delete::run(a).await,
         ManifestCommand::Fetch(a) => fetch::run(a).await,
         ManifestCommand::FetchConfig(a) => fetch_config::run(a).await,
-        ManifestCommand::Push(a) => push::run(a).await,
+        ManifestCommand::Push(a) => push::run(a, common).await,
         ManifestCommand::Index(a) => index::run(a).await,
     }
 }

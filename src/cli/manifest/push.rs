@@ -20,8 +20,6 @@ use crate::output::text;
 )]
 pub struct PushArgs {
     #[command(flatten)]
-    pub(super) common: CommonArgs,
-    #[command(flatten)]
     spec: DistributionSpecArgs,
     #[command(flatten)]
     descriptor: DescriptorArgs,
@@ -46,9 +44,9 @@ pub struct PushArgs {
 }
 
 /// Runs `oras manifest push`.
-pub async fn run(mut args: PushArgs) -> Result<()> {
+pub async fn run(mut args: PushArgs, common: &CommonArgs) -> Result<()> {
     args.target.remote.check_stdin_file([args.file.as_str()])?;
-    let verbose = args.common.verbose();
+    let verbose = common.verbose();
     let bytes = checks::read_manifest_file(&args.file)?;
     let desc = checks::manifest_descriptor(&bytes, args.media_type.as_deref(), &args.file)?;
     args.spec.apply(&mut args.target.remote)?;

@@ -29,7 +29,7 @@ pub use pull::PullFileArgs;
 pub use remote::RemoteArgs;
 
 /// `-d/--debug` and the deprecated `-v/--verbose`.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct CommonArgs {
     /// Output debug logs (implies --no-tty)
     #[arg(short = 'd', long)]
@@ -60,12 +60,17 @@ impl CommonArgs {
 
     /// Whether status lines of unnamed blobs are printed (oras default: yes).
     pub fn verbose(&self) -> bool {
+        self.verbose.unwrap_or(true)
+    }
+
+    /// cobra's deprecation notice, printed by every command that has `--verbose` when it is
+    /// given, whether or not the command uses it.
+    pub fn warn_deprecated(&self) {
         if self.verbose.is_some() {
             eprintln!(
                 "Flag --verbose has been deprecated, and will be removed in a future release."
             );
         }
-        self.verbose.unwrap_or(true)
     }
 }
 

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::cli::options::{CommonArgs, FormatArgs, RemoteArgs};
+use crate::cli::options::{FormatArgs, RemoteArgs};
 use crate::output::repo::RepoListReport;
 
 /// List the repositories under the registry
@@ -12,9 +12,6 @@ use crate::output::repo::RepoListReport;
     after_help = "Example - List the repositories under the registry:\n  oras repo ls localhost:5000\n\nExample - List the repositories under a namespace in the registry:\n  oras repo ls localhost:5000/example-namespace\n\nExample - List the repositories under the registry that include values lexically after last:\n  oras repo ls --last \"last_repo\" localhost:5000"
 )]
 pub struct LsArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
-
     /// Start after the repository specified by `last`
     #[arg(long, value_name = "REPO")]
     last: Option<String>,

@@ -6,8 +6,6 @@ mod tags;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use super::options::CommonArgs;
-
 /// Repository operations
 #[derive(Args, Debug)]
 pub struct RepoArgs {
@@ -21,16 +19,6 @@ enum RepoCommand {
     Ls(ls::LsArgs),
     #[command(visible_alias = "show-tags")]
     Tags(tags::TagsArgs),
-}
-
-impl RepoArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        match &self.command {
-            RepoCommand::Ls(a) => &a.common,
-            RepoCommand::Tags(a) => &a.common,
-        }
-    }
 }
 
 /// Runs the chosen `oras repo` command.

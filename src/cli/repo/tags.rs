@@ -5,7 +5,7 @@ use clap::Args;
 use oras_rs::Error;
 use oras_rs::listing::{TagQuery, list_tags, tags_pointing_at};
 
-use crate::cli::options::{CommonArgs, FormatArgs, TargetArgs};
+use crate::cli::options::{FormatArgs, TargetArgs};
 use crate::output::repo::TagListReport;
 
 /// Show tags of the target repository
@@ -14,9 +14,6 @@ use crate::output::repo::TagListReport;
     after_help = "Example - Show tags of the target repository:\n  oras repo tags localhost:5000/hello\n\nExample - Show tags in the target repository with digest-like tags hidden:\n  oras repo tags --exclude-digest-tags localhost:5000/hello\n\nExample - Show tags of the target repository that include values lexically after last:\n  oras repo tags --last \"last_tag\" localhost:5000/hello\n\nExample - [Experimental] Show tags associated with a particular tagged resource:\n  oras repo tags localhost:5000/hello:latest\n\nExample - Show tags of an OCI image layout folder 'layout-dir':\n  oras repo tags --oci-layout layout-dir"
 )]
 pub struct TagsArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
-
     /// Start after the tag specified by `last`
     #[arg(long, value_name = "TAG")]
     last: Option<String>,

@@ -5,7 +5,7 @@ use clap::Args;
 use oras_rs::index::{self, CreateOptions};
 
 use super::IndexOutputArgs;
-use crate::cli::options::{CommonArgs, TargetArgs};
+use crate::cli::options::TargetArgs;
 use crate::output::manifest::IndexStatus;
 
 /// [Experimental] Create and push an index from provided manifests
@@ -14,8 +14,6 @@ use crate::output::manifest::IndexStatus;
     after_help = "Example - Create an index from source manifests tagged 'linux-amd64' and 'linux-arm64', and push without tagging:\n  oras manifest index create localhost:5000/hello linux-amd64 linux-arm64\n\nExample - Create an index from source manifests tagged 'linux-amd64' and 'linux-arm64', and push with the tag 'v1':\n  oras manifest index create localhost:5000/hello:v1 linux-amd64 linux-arm64\n\nExample - Create an index and push it with multiple tags:\n  oras manifest index create localhost:5000/hello:tag1,tag2,tag3 linux-amd64 linux-arm64 sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9\n\nExample - Create an index and push to an OCI image layout folder 'layout-dir' and tag with 'v1':\n  oras manifest index create layout-dir:v1 linux-amd64 sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9 --oci-layout\n\nExample - Create an index and save it locally to index.json, auto push will be disabled:\n  oras manifest index create --output index.json localhost:5000/hello linux-amd64 linux-arm64\n\nExample - Create an index and output the index to stdout, auto push will be disabled:\n  oras manifest index create localhost:5000/hello linux-arm64 --output - --pretty"
 )]
 pub struct CreateArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
     /// Add annotations to the index (`key=value`), repeatable
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
     annotations: Vec<String>,

@@ -12,8 +12,6 @@ use shared::{check_artifact_type, finish, parse_removals};
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use crate::cli::options::CommonArgs;
-
 /// [Experimental] Index operations
 #[derive(Args, Debug)]
 pub struct IndexArgs {
@@ -26,16 +24,6 @@ enum IndexCommand {
     #[command(visible_alias = "pack")]
     Create(create::CreateArgs),
     Update(update::UpdateArgs),
-}
-
-impl IndexArgs {
-    /// Shared flags, for logging set-up.
-    pub fn common(&self) -> &CommonArgs {
-        match &self.command {
-            IndexCommand::Create(a) => &a.common,
-            IndexCommand::Update(a) => &a.common,
-        }
-    }
 }
 
 /// Runs the chosen `oras manifest index` command.

@@ -5,8 +5,8 @@ use clap::Args;
 use oras_rs::index::{self, Update};
 
 use super::IndexOutputArgs;
+use crate::cli::options::TargetArgs;
 use crate::cli::options::checks;
-use crate::cli::options::{CommonArgs, TargetArgs};
 use crate::output;
 use crate::output::manifest::IndexStatus;
 
@@ -16,8 +16,6 @@ use crate::output::manifest::IndexStatus;
     after_help = "Example - Remove a manifest and add two manifests from an index tagged 'v1'. The tag will point to the updated index:\n  oras manifest index update localhost:5000/hello:v1 --add linux-amd64 --add linux-arm64 --remove sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9\n\nExample - Create a new index by updating an existing index specified by its digest:\n  oras manifest index update localhost:5000/hello@sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9 --add linux-amd64 --remove sha256:fd6ed2f36b5465244d5dc86cb4e7df0ab8a9d24adc57825099f522fe009a22bb\n\nExample - Merge manifests from the index 'v2-windows' to the index 'v2':\n  oras manifest index update localhost:5000/hello:v2 --merge v2-windows\n\nExample - Update an index and tag the updated index as 'v2.1.0' and 'v2':\n  oras manifest index update localhost:5000/hello@sha256:99e4703fbf30916f549cd6bfa9cdbab614b5392fbe64fdee971359a77073cdf9 --add linux-amd64 --tag \"v2.1.0\" --tag \"v2\""
 )]
 pub struct UpdateArgs {
-    #[command(flatten)]
-    pub(super) common: CommonArgs,
     /// Manifests to add to the index, repeatable
     #[arg(long, value_name = "REF")]
     add: Vec<String>,
