@@ -131,6 +131,14 @@ pub enum Error {
         /// What the decoder said.
         message: String,
     },
+    /// File arguments with absolute paths, refused unless
+    /// [`PackFiles::disable_path_validation`](crate::pack::PackFiles::disable_path_validation) is set: their titles
+    /// would be absolute, and a pull would write outside its directory.
+    #[error("absolute file path detected: {}", paths.join(", "))]
+    AbsolutePath {
+        /// The absolute paths given, in argument order.
+        paths: Vec<String>,
+    },
     /// Invalid user input that none of the typed variants covers.
     #[error("{message}")]
     InvalidInput {

@@ -151,7 +151,15 @@ fn report(err: &anyhow::Error) {
                 output::escape::line(&message)
             );
         }
-        _ => eprintln!("Error: {}", output::escape::control(&format!("{err:#}"))),
+        _ => {
+            // `{err:#}`, with the errors `oras` words in its own flags reworded.
+            let message = err
+                .chain()
+                .map(|e| output::hints::reword(e).unwrap_or_else(|| e.to_string()))
+                .collect::<Vec<_>>()
+                .join(": ");
+            eprintln!("Error: {}", output::escape::control(&message))
+        }
     }
     if let Some(hint) = lib.and_then(|e| e.hint()) {
         eprintln!("{}", output::escape::control(&output::hints::render(&hint)));

@@ -445,10 +445,7 @@ async fn add_files(
         }
     }
     if !absolute.is_empty() {
-        return Err(Error::invalid(format!(
-            "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
-            absolute.join(", ")
-        )));
+        return Err(Error::AbsolutePath { paths: absolute });
     }
     if args.iter().filter(|a| a.is_stdin()).count() > 1 {
         return Err(Error::invalid("stdin (`-`) can be given only once"));

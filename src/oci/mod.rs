@@ -36,7 +36,9 @@ pub enum OciError {
     #[error("missing artifact type for OCI image-spec v1.1 artifacts")]
     MissingArtifactType,
     /// image-spec v1.0 with both an artifact type and a config file.
-    #[error("--artifact-type and --config cannot both be provided for 1.0 OCI image")]
+    #[error(
+        "an artifact type and a config file cannot both be given for an OCI image-spec v1.0 manifest"
+    )]
     ArtifactTypeWithConfig,
     /// image-spec v1.0 manifests have no `subject` field.
     #[error("subject is not supported for OCI image-spec v1.0 manifests")]

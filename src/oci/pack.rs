@@ -699,10 +699,10 @@ mod tests {
         let mut o = opts(ImageSpec::V1_0, vec![]);
         o.artifact_type = Some("a/b".into());
         o.config = Some(Descriptor::new("c/d", Digest::sha256_of(b"x"), 1));
-        assert_eq!(
-            pack_manifest(&o).unwrap_err().to_string(),
-            "--artifact-type and --config cannot both be provided for 1.0 OCI image"
-        );
+        assert!(matches!(
+            pack_manifest(&o).unwrap_err(),
+            OciError::ArtifactTypeWithConfig
+        ));
         let mut o = opts(ImageSpec::V1_0, vec![]);
         o.subject = Some(Descriptor::new(
             media_type::OCI_MANIFEST,

@@ -3,6 +3,32 @@
 
 use oras_rs::error::{Advice, Hint};
 
+/// The message of a library error that `oras` words in terms of its flags, as Go oras prints
+/// it (scripts grep these); `None` keeps the library's own text.
+pub fn reword(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use oras_rs::oci::OciError;
+    // A cause under `Error::Context` is boxed.
+    let lib = err
+        .downcast_ref::<oras_rs::Error>()
+        .or_else(|| err.downcast_ref::<Box<oras_rs::Error>>().map(|b| &**b));
+    let oci = match lib {
+        Some(oras_rs::Error::AbsolutePath { paths }) => {
+            return Some(format!(
+                "absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {}",
+                paths.join(", ")
+            ));
+        }
+        Some(oras_rs::Error::Oci(oci)) => oci,
+        _ => err.downcast_ref::<OciError>()?,
+    };
+    match oci {
+        OciError::ArtifactTypeWithConfig => {
+            Some("--artifact-type and --config cannot both be provided for 1.0 OCI image".into())
+        }
+        _ => None,
+    }
+}
+
 /// The line printed after an error.
 pub fn render(hint: &Hint) -> String {
     match hint {

@@ -108,3 +108,35 @@ fn the_verbose_deprecation_is_printed_by_every_command_that_has_the_flag() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn errors_that_name_flags_keep_oras_wording() {
+    use common::assert_clean_failure;
+    let registry = Registry::start();
+    let reference = registry.reference("parity/wording:v1");
+    let work = workdir();
+    let abs = write_file(work.path(), "abs.txt", "abs\n");
+    let abs = abs.to_str().unwrap();
+    let out = oras_in(work.path())
+        .args(["push", &reference, abs])
+        .output()
+        .unwrap();
+    assert_eq!(
+        assert_clean_failure(&out),
+        format!(
+            "Error: absolute file path detected. If it's intentional, use --disable-path-validation flag to skip this check: {abs}\n"
+        )
+    );
+    write_file(work.path(), "config.json", "{}");
+    let out = oras_in(work.path())
+        .args(["push", &reference, "abs.txt", "--image-spec", "v1.0"])
+        .args(["--artifact-type", "a/b", "--config", "config.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        assert_clean_failure(&out),
+        "Error: --artifact-type and --config cannot both be provided for 1.0 OCI image\n"
+    );
+    // Nothing reached the registry.
+    assert_eq!(registry.resolve("parity/wording", "v1"), None);
+}
