@@ -161,7 +161,12 @@ fn report(err: &anyhow::Error) {
             eprintln!("Error: {}", output::escape::control(&message))
         }
     }
-    if let Some(hint) = lib.and_then(|e| e.hint()) {
-        eprintln!("{}", output::escape::control(&output::hints::render(&hint)));
+    let hint = lib.and_then(|e| {
+        e.hint()
+            .map(|h| output::hints::render(&h))
+            .or_else(|| output::hints::flag_hint(e).map(str::to_string))
+    });
+    if let Some(hint) = hint {
+        eprintln!("{}", output::escape::control(&hint));
     }
 }

@@ -332,6 +332,9 @@ pub struct PackFiles {
     /// A config file (`path[:type]`; the type defaults to
     /// `application/vnd.unknown.config.v1+json`); `None` generates the `{}` config.
     pub config: Option<FileArg>,
+    /// Without a `config`: generate an OCI image config from this platform
+    /// ([`oci::PackOptions::platform`], oras's `push --artifact-platform`).
+    pub platform: Option<Platform>,
     /// Manifest, config and per-file annotations.
     pub annotations: AnnotationSet,
     /// The manifest the artifact refers to (what `oras attach` attaches to).
@@ -401,6 +404,7 @@ impl PackFiles {
                 image_spec: self.image_spec,
                 artifact_type: self.artifact_type.clone(),
                 config,
+                platform: self.platform.clone(),
                 layers,
                 subject: self.subject.clone(),
                 manifest_annotations: self.annotations.manifest.clone(),

@@ -11,7 +11,7 @@ use crate::output::{self, push::PushReport};
 /// Push files to a registry or an OCI image layout
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Example - Push file \"hi.txt\" with media type \"application/vnd.oci.image.layer.v1.tar\" (default):\n  oras push localhost:5000/hello:v1 hi.txt\n\nExample - Push file \"hi.txt\" with a custom media type:\n  oras push localhost:5000/hello:v1 hi.txt:application/vnd.me.hi\n\nExample - Push to several tags:\n  oras push localhost:5000/hello:tag1,tag2,tag3 hi.txt"
+    after_help = "Example - Push file \"hi.txt\" with media type \"application/vnd.oci.image.layer.v1.tar\" (default):\n  oras push localhost:5000/hello:v1 hi.txt\n\nExample - Push file \"hi.txt\" with a custom media type:\n  oras push localhost:5000/hello:v1 hi.txt:application/vnd.me.hi\n\nExample - [Experimental] Push artifact to repository with platform:\n  oras push --artifact-platform linux/arm/v5 localhost:5000/hello:v1\n\nExample - Push to several tags:\n  oras push localhost:5000/hello:tag1,tag2,tag3 hi.txt"
 )]
 pub struct PushArgs {
     #[command(flatten)]

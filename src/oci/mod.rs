@@ -40,6 +40,12 @@ pub enum OciError {
         "an artifact type and a config file cannot both be given for an OCI image-spec v1.0 manifest"
     )]
     ArtifactTypeWithConfig,
+    /// image-spec v1.0 with a platform config and an artifact type (the config's media type is
+    /// the image config's, so there is nowhere to put the type).
+    #[error(
+        "artifact type cannot be customized for OCI image-spec v1.0 when platform is specified"
+    )]
+    ArtifactTypeWithPlatform,
     /// image-spec v1.0 manifests have no `subject` field.
     #[error("subject is not supported for OCI image-spec v1.0 manifests")]
     SubjectNotSupported,

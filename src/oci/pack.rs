@@ -18,7 +18,7 @@ use time::{OffsetDateTime, UtcOffset};
 
 use super::OciError;
 use super::annotations::{self, Annotations};
-use super::descriptor::{Descriptor, EMPTY_JSON};
+use super::descriptor::{Descriptor, EMPTY_JSON, Platform};
 use super::json::to_go_json;
 use super::manifest::Manifest;
 use super::media_type;
@@ -66,6 +66,11 @@ pub struct PackOptions {
     /// The descriptor of a `--config` file, already hashed. Its annotations are replaced by
     /// [`PackOptions::config_annotations`] (so it carries no title), as the oras CLI does.
     pub config: Option<Descriptor>,
+    /// Without a `config`: an OCI image config generated from this platform (its JSON,
+    /// `application/vnd.oci.image.config.v1+json`), so registries and clients can select the
+    /// artifact by platform (oras's `--artifact-platform`). Under v1.0 the artifact type then
+    /// cannot be set. Ignored when `config` is given.
+    pub platform: Option<Platform>,
     /// Layer descriptors in command-line order.
     pub layers: Vec<Descriptor>,
     /// The manifest this one refers to (`attach`); v1.1 only.
@@ -88,6 +93,7 @@ impl Default for PackOptions {
             image_spec: ImageSpec::default(),
             artifact_type: None,
             config: None,
+            platform: None,
             layers: Vec::new(),
             subject: None,
             manifest_annotations: Annotations::new(),
@@ -110,8 +116,9 @@ pub struct PackedManifest {
     pub manifest: Manifest,
     /// The config descriptor in the manifest.
     pub config: Descriptor,
-    /// `Some(b"{}")` when the config is the generated 2-byte blob, to be pushed by the caller;
-    /// `None` when it is the user's `--config` file.
+    /// The generated config, to be pushed by the caller: `Some(b"{}")` for the 2-byte empty
+    /// config, the platform's JSON for [`PackOptions::platform`]; `None` when it is the user's
+    /// `--config` file.
     pub config_bytes: Option<Vec<u8>>,
     /// `Some(b"{}")` when no layers were given under v1.1 and the empty padding layer was added,
     /// to be pushed by the caller (same digest as a generated v1.1 config).
@@ -171,6 +178,9 @@ fn pack_v1_1(
         .map_err(|_| OciError::InvalidArtifactType(artifact_type.to_string()))?;
     let (config, config_bytes) = match user_config {
         Some(config) => (validate_config(config)?, None),
+        None if let Some(platform) = &opts.platform => {
+            platform_config(platform, &opts.config_annotations)?
+        }
         None => {
             let mut config = Descriptor::empty_json();
             config.annotations = non_empty(&opts.config_annotations);
@@ -213,8 +223,14 @@ fn pack_v1_0(
     if opts.subject.is_some() {
         return Err(OciError::SubjectNotSupported);
     }
+    if artifact_type.is_some() && user_config.is_none() && opts.platform.is_some() {
+        return Err(OciError::ArtifactTypeWithPlatform);
+    }
     let (config, config_bytes) = match user_config {
         Some(config) => (validate_config(config)?, None),
+        None if let Some(platform) = &opts.platform => {
+            platform_config(platform, &opts.config_annotations)?
+        }
         None => {
             let config_type = match artifact_type {
                 Some(t) => {
@@ -246,6 +262,22 @@ fn pack_v1_0(
         annotations: Some(annotations),
     };
     finish(manifest, artifact_type, config_bytes, None)
+}
+
+/// The config generated from [`PackOptions::platform`]: the platform's JSON, as Go marshals an
+/// `ocispec.Platform`, with the config annotations.
+fn platform_config(
+    platform: &Platform,
+    annotations: &Annotations,
+) -> Result<(Descriptor, Option<Vec<u8>>), OciError> {
+    let bytes = to_go_json(platform)?;
+    let mut config = Descriptor::new(
+        media_type::OCI_CONFIG,
+        Digest::sha256_of(&bytes),
+        bytes.len() as u64,
+    );
+    config.annotations = non_empty(annotations);
+    Ok((config, Some(bytes)))
 }
 
 fn validate_config(config: Descriptor) -> Result<Descriptor, OciError> {
@@ -513,12 +545,49 @@ mod tests {
             image_spec,
             artifact_type: None,
             config: None,
+            platform: None,
             layers,
             subject: None,
             manifest_annotations: Annotations::new(),
             config_annotations: Annotations::new(),
             created: CREATED,
         }
+    }
+
+    #[test]
+    fn a_platform_becomes_the_image_config() {
+        let platform = Platform {
+            architecture: "arm".into(),
+            os: "linux".into(),
+            variant: Some("v7".into()),
+            ..Platform::default()
+        };
+        for spec in [ImageSpec::V1_1, ImageSpec::V1_0] {
+            let mut o = opts(spec, vec![]);
+            o.platform = Some(platform.clone());
+            o.config_annotations.insert("k".into(), "v".into());
+            let packed = pack_manifest(&o).unwrap();
+            let json = br#"{"architecture":"arm","os":"linux","variant":"v7"}"#;
+            assert_eq!(packed.config_bytes.as_deref(), Some(&json[..]));
+            assert_eq!(packed.config.media_type, media_type::OCI_CONFIG);
+            assert_eq!(packed.config.digest, Digest::sha256_of(json));
+            assert_eq!(packed.config.annotations.as_ref().unwrap()["k"], "v");
+            let expected_type = match spec {
+                ImageSpec::V1_1 => media_type::UNKNOWN_ARTIFACT,
+                ImageSpec::V1_0 => media_type::OCI_CONFIG,
+            };
+            assert_eq!(
+                packed.descriptor.artifact_type.as_deref(),
+                Some(expected_type)
+            );
+        }
+        let mut o = opts(ImageSpec::V1_0, vec![]);
+        o.platform = Some(platform);
+        o.artifact_type = Some("a/b".into());
+        assert!(matches!(
+            pack_manifest(&o),
+            Err(OciError::ArtifactTypeWithPlatform)
+        ));
     }
 
     fn text(packed: &PackedManifest) -> &str {

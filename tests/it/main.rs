@@ -5,6 +5,7 @@
 
 mod common;
 
+mod artifact_platform;
 mod auth;
 mod backup;
 mod blob;

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use oras_rs::Error;
 use oras_rs::content::Target;
+use oras_rs::copy::platform::parse_platform;
 use oras_rs::oci::{Descriptor, Platform};
 use oras_rs::pack::{AnnotationSet, FileArg, ImageSpec, PackFiles, PackedFiles, resolve_subject};
 use oras_rs::referrers::DistributionSpec;
@@ -100,6 +101,10 @@ pub struct PushPackArgs {
     #[arg(long, value_name = "SPEC")]
     image_spec: Option<String>,
 
+    /// [Experimental] Set artifact platform in the form of `os[/arch][/variant][:os_version]`
+    #[arg(long, value_name = "PLATFORM")]
+    artifact_platform: Option<String>,
+
     #[command(flatten)]
     pub common: PackArgs,
 }
@@ -123,6 +128,16 @@ impl PushPackArgs {
                 "set an artifact type via `--artifact-type` or consider image spec v1.0"
             ));
         }
+        if self.config.is_some() && self.artifact_platform.is_some() {
+            bail!(Error::invalid(
+                "--config, --artifact-platform cannot be used at the same time"
+            ));
+        }
+        request.platform = self
+            .artifact_platform
+            .as_deref()
+            .map(parse_platform)
+            .transpose()?;
         request.artifact_type = self.artifact_type.clone();
         Ok(request)
     }
