@@ -3,7 +3,6 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use oras_rs::oci::Descriptor;
 use oras_rs::{manifest, referrers};
 
 use super::options::{CommonArgs, DistributionSpecArgs, FormatArgs, PlatformArgs, TargetArgs};
@@ -59,10 +58,10 @@ pub async fn run(mut args: DiscoverArgs, common: &CommonArgs) -> Result<()> {
     let raw = &args.reference;
     let reference = checks::require_reference(source.reference.clone(), raw, "discover")?;
     let target = &*source.target;
-    let resolved = manifest::resolve(target, &reference, platform.as_ref())
+    // The subject as resolved: in an OCI layout, a tag's index entry with its annotations.
+    let subject = manifest::resolve(target, &reference, platform.as_ref())
         .await
         .with_context(|| format!("resolving {raw}"))?;
-    let subject = Descriptor::new(resolved.media_type, resolved.digest, resolved.size);
     let kind = args.artifact_type.as_deref();
     let graph = referrers::discover(target, &subject, kind, chosen.depth(args.depth))
         .await

@@ -612,18 +612,24 @@ fn plain(desc: &Descriptor) -> Descriptor {
 
 /// A tag (the last entry with that `ref.name` wins, as when oras-go loads a layout) or a digest
 /// listed in `index.json`.
+///
+/// As oras-go's OCI store: a tag resolves to its whole `index.json` entry (annotations, with
+/// `org.opencontainers.image.ref.name`, and platform included), a digest to a plain descriptor.
 fn resolve_in_index(index: &Index, reference: &str) -> Option<Descriptor> {
-    let found = match reference.parse::<Digest>() {
-        Ok(digest) => index.manifests.iter().find(|m| m.digest == digest),
+    match reference.parse::<Digest>() {
+        Ok(digest) => {
+            let found = index.manifests.iter().find(|m| m.digest == digest)?;
+            let mut desc = plain(found);
+            desc.platform = None;
+            Some(desc)
+        }
         Err(_) => index
             .manifests
             .iter()
             .rev()
-            .find(|m| ref_name(m) == Some(reference)),
-    }?;
-    let mut desc = plain(found);
-    desc.platform = None;
-    Some(desc)
+            .find(|m| ref_name(m) == Some(reference))
+            .cloned(),
+    }
 }
 
 /// The media type of a manifest blob found by digest only: its `mediaType` field, or its shape.

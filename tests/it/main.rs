@@ -18,6 +18,7 @@ mod harness;
 mod hostile;
 mod index;
 mod layout_cp;
+mod layout_descriptors;
 mod manifest;
 mod oras0x;
 mod parity;
