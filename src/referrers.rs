@@ -217,7 +217,7 @@ async fn read_tag_schema_index(
             desc.media_type
         )));
     }
-    Ok(Some(oci::parse_index(&bytes)?))
+    Ok(Some(oci::parse_index_lenient(&bytes)?))
 }
 
 /// For a manifest with a `subject`: the subject and the descriptor the manifest is listed under
@@ -379,7 +379,7 @@ pub async fn remove_from_tag_schema(
     if !media_type::is_index(&old.media_type) {
         return Ok(());
     }
-    let mut index = oci::parse_index(&bytes)?;
+    let mut index = oci::parse_index_lenient(&bytes)?;
     let before = index.manifests.len();
     index.manifests.retain(|d| d.digest != *referrer);
     if index.manifests.len() == before {
