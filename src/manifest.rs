@@ -243,7 +243,10 @@ pub enum Stored {
 /// Pushes the manifest `bytes` (described by `desc`) to `target` under `reference`, a tag or
 /// the manifest's digest (oras-go's `oras.PushBytes` + `oras.Tag`), unless `reference` already
 /// resolves to it. `observer` sees `on_exists`, or `on_start` and `on_done` around the upload.
-/// A digest `reference` other than the manifest's is refused before anything is sent.
+/// A digest `reference` other than the manifest's is refused before anything is sent, and so is
+/// a manifest or index that breaks image-spec's required fields ([`oci::validate`]): what pull
+/// and copy refuse to read is not stored either (oras leaves that check to the registry, and
+/// Distribution takes `"layers": null`).
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -271,6 +274,7 @@ pub async fn push(
     reference: &str,
     observer: &dyn CopyObserver,
 ) -> Result<Stored> {
+    oci::validate(&desc.media_type, bytes)?;
     if let Ok(given) = reference.parse::<Digest>()
         && given != desc.digest
     {

@@ -217,7 +217,7 @@ async fn read_tag_schema_index(
             desc.media_type
         )));
     }
-    Ok(Some(oci::parse_index(&bytes)?))
+    Ok(Some(oci::parse_index_lenient(&bytes)?))
 }
 
 /// For a manifest with a `subject`: the subject and the descriptor the manifest is listed under
@@ -379,7 +379,7 @@ pub async fn remove_from_tag_schema(
     if !media_type::is_index(&old.media_type) {
         return Ok(());
     }
-    let mut index = oci::parse_index(&bytes)?;
+    let mut index = oci::parse_index_lenient(&bytes)?;
     let before = index.manifests.len();
     index.manifests.retain(|d| d.digest != *referrer);
     if index.manifests.len() == before {
@@ -410,10 +410,17 @@ pub struct ReferrerNode {
     pub referrers: Vec<ReferrerNode>,
 }
 
+/// How deep [`discover`] follows referrers of referrers: the copy walk's limit
+/// ([`crate::copy::MAX_GRAPH_DEPTH`]). Real chains (a signature of an SBOM of an image) are a
+/// few levels; a store holding thousands, each referring to the previous, would otherwise nest
+/// the walk, and the tree it returns, one level per referrer.
+pub const MAX_REFERRERS_DEPTH: usize = crate::copy::MAX_GRAPH_DEPTH;
+
 /// The referrers graph below `subject`: its referrers (of `artifact_type` when given), theirs,
 /// and so on, `depth` levels deep (`None`: all). Each manifest is expanded once: a referrer met
 /// again (a cycle written into a tag-schema index, or two paths to one manifest) is listed
-/// without children, so the walk always ends.
+/// without children, so the walk always ends. A graph with referrers more than
+/// [`MAX_REFERRERS_DEPTH`] levels below `subject` is refused, unless `depth` stops above them.
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
@@ -447,44 +454,60 @@ pub async fn discover(
     artifact_type: Option<&str>,
     depth: Option<usize>,
 ) -> Result<Vec<ReferrerNode>> {
-    let mut expanded = HashSet::new();
-    expanded.insert(subject.digest.clone());
-    walk(target, subject, artifact_type, depth, &mut expanded).await
+    let mut walk = Walk {
+        target,
+        root: subject,
+        artifact_type,
+        expanded: HashSet::from([subject.digest.clone()]),
+    };
+    walk.below(subject, 1, depth).await
 }
 
-fn walk<'a>(
+/// One [`discover`] walk.
+struct Walk<'a> {
     target: &'a dyn ReadOnlyTarget,
-    subject: &'a Descriptor,
+    root: &'a Descriptor,
     artifact_type: Option<&'a str>,
-    depth: Option<usize>,
-    expanded: &'a mut HashSet<Digest>,
-) -> BoxFuture<'a, Result<Vec<ReferrerNode>>> {
-    Box::pin(async move {
-        if depth == Some(0) {
-            return Ok(Vec::new());
-        }
-        let referrers = list(target, subject, artifact_type).await?;
-        let mut nodes = Vec::with_capacity(referrers.len());
-        for referrer in referrers {
-            let children = if expanded.insert(referrer.digest.clone()) {
-                walk(
-                    target,
-                    &referrer,
-                    artifact_type,
-                    depth.map(|d| d - 1),
-                    expanded,
-                )
-                .await?
-            } else {
-                Vec::new()
-            };
-            nodes.push(ReferrerNode {
-                descriptor: referrer,
-                referrers: children,
-            });
-        }
-        Ok(nodes)
-    })
+    /// The manifests whose referrers are (being) listed.
+    expanded: HashSet<Digest>,
+}
+
+impl<'a> Walk<'a> {
+    /// The referrers of `subject` (they are `level` levels below the root) and theirs, `depth`
+    /// levels deep.
+    fn below<'w>(
+        &'w mut self,
+        subject: &'w Descriptor,
+        level: usize,
+        depth: Option<usize>,
+    ) -> BoxFuture<'w, Result<Vec<ReferrerNode>>> {
+        Box::pin(async move {
+            if depth == Some(0) {
+                return Ok(Vec::new());
+            }
+            let referrers = list(self.target, subject, self.artifact_type).await?;
+            if level > MAX_REFERRERS_DEPTH && !referrers.is_empty() {
+                return Err(Error::Protocol(format!(
+                    "{}: the referrers graph nests more than {MAX_REFERRERS_DEPTH} levels deep below {}; refusing to walk it (a depth of at most {MAX_REFERRERS_DEPTH} lists its top)",
+                    subject.digest, self.root.digest
+                )));
+            }
+            let mut nodes = Vec::with_capacity(referrers.len());
+            for referrer in referrers {
+                let children = if self.expanded.insert(referrer.digest.clone()) {
+                    self.below(&referrer, level + 1, depth.map(|d| d - 1))
+                        .await?
+                } else {
+                    Vec::new()
+                };
+                nodes.push(ReferrerNode {
+                    descriptor: referrer,
+                    referrers: children,
+                });
+            }
+            Ok(nodes)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -532,6 +555,63 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// A store holding an image and a chain of `n` referrers (in the tag schema), each
+    /// referring to the previous.
+    async fn chain(n: usize) -> (crate::MemoryStore, Descriptor) {
+        use crate::{PackOptions, pack_manifest};
+        let store = crate::MemoryStore::new();
+        let image = pack_manifest(&store, &PackOptions::default())
+            .await
+            .unwrap();
+        let mut subject = image.clone();
+        for _ in 0..n {
+            let opts = PackOptions {
+                artifact_type: Some("application/x.chain".into()),
+                subject: Some(subject.clone()),
+                ..PackOptions::default()
+            };
+            let referrer = pack_manifest(&store, &opts).await.unwrap();
+            let bytes = store.get(&referrer.digest).unwrap();
+            let (_, entry) = referrer_entry(&referrer, &bytes).unwrap().unwrap();
+            add_to_tag_schema(&store, &subject, entry).await.unwrap();
+            subject = referrer;
+        }
+        (store, image)
+    }
+
+    fn depth_of(nodes: &[ReferrerNode]) -> usize {
+        let mut depth = 0;
+        let mut level = nodes;
+        while let [node] = level {
+            depth += 1;
+            level = &node.referrers;
+        }
+        assert!(level.is_empty());
+        depth
+    }
+
+    #[tokio::test]
+    async fn discover_lists_a_chain_as_deep_as_the_limit_and_refuses_a_deeper_one() {
+        let (store, image) = chain(MAX_REFERRERS_DEPTH).await;
+        let graph = discover(&store, &image, None, None).await.unwrap();
+        assert_eq!(depth_of(&graph), MAX_REFERRERS_DEPTH);
+
+        let (store, image) = chain(MAX_REFERRERS_DEPTH + 1).await;
+        let err = discover(&store, &image, None, None).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the referrers graph nests more than 64 levels deep below"),
+            "{err}"
+        );
+        let err = discover(&store, &image, None, Some(MAX_REFERRERS_DEPTH + 1)).await;
+        assert!(err.is_err());
+        // A depth that stops above the limit lists the top of the chain.
+        let graph = discover(&store, &image, None, Some(MAX_REFERRERS_DEPTH)).await;
+        assert_eq!(depth_of(&graph.unwrap()), MAX_REFERRERS_DEPTH);
+        let graph = discover(&store, &image, None, Some(3)).await.unwrap();
+        assert_eq!(depth_of(&graph), 3);
     }
 
     #[test]

@@ -547,7 +547,7 @@ fn empty_index() -> Index {
 }
 
 fn parse_layout_index(path: &Path, bytes: &[u8]) -> Result<Index> {
-    oci::parse_index(bytes).map_err(|e| {
+    oci::parse_index_lenient(bytes).map_err(|e| {
         Error::invalid(format!(
             "{}: invalid OCI image layout index: {e}",
             path.display()

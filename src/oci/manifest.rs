@@ -2,19 +2,27 @@
 //! only reason fetched manifests are parsed: to find the blobs and manifests they point to.
 //!
 //! Fetched bytes are never re-serialized; copy pushes the original bytes so digests stay stable.
-//! Parsing follows Go's decoder where it matters for robustness (unknown fields ignored, `null`
-//! read as empty, the last of duplicate keys wins) and refuses ambiguous documents that carry
-//! both `manifests` and `layers`.
+//! Parsing follows Go's decoder where it matters for robustness (unknown fields ignored, the
+//! last of duplicate keys wins) and refuses ambiguous documents that carry both `manifests` and
+//! `layers`.
+//!
+//! Unlike Go's decoder (which oras-go's `content.Successors` uses, so oras reads
+//! `"layers": null` as an artifact with no files), a manifest or index missing a field
+//! image-spec requires, or carrying `null` in one, is refused with the field named
+//! ([`OciError::MissingField`]): `schemaVersion` (which must be 2), `config` and `layers` of a
+//! manifest, `manifests` of an index, and `mediaType`, `digest` and `size` of every descriptor
+//! in them. [`parse_index_lenient`] keeps Go's reading for lists that Go tools write with
+//! `"manifests": null` (an OCI layout's `index.json`, a Referrers API answer).
 //! <https://github.com/opencontainers/image-spec/blob/v1.1.1/manifest.md>
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::OciError;
 use super::annotations::Annotations;
 use super::descriptor::{Descriptor, map_is_absent, null_as_default, str_is_absent};
 use super::media_type;
+use super::{FieldProblem, OciError};
 
 /// An OCI image manifest (also the shape of a Docker schema 2 manifest), serialized in the Go
 /// field order `schemaVersion, mediaType, artifactType, config, layers, subject, annotations`.
@@ -77,14 +85,31 @@ struct ArtifactManifest {
     subject: Option<Descriptor>,
 }
 
-/// Parses an image manifest (OCI or Docker schema 2). Unknown fields are ignored.
+/// Parses an image manifest (OCI or Docker schema 2), refusing one without a field image-spec
+/// requires (see the module docs). Unknown fields are ignored.
 pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, OciError> {
-    parse_document("manifest", bytes)
+    parse_document("manifest", Some(Shape::Manifest), bytes)
 }
 
-/// Parses an image index (OCI index or Docker manifest list). Unknown fields are ignored.
+/// Parses an image index (OCI index or Docker manifest list), refusing one without a field
+/// image-spec requires (see the module docs). Unknown fields are ignored.
 pub fn parse_index(bytes: &[u8]) -> Result<Index, OciError> {
-    parse_document("index", bytes)
+    parse_document("index", Some(Shape::Index), bytes)
+}
+
+/// Parses an index as Go's decoder reads it: a missing or `null` `schemaVersion` or `manifests`
+/// is zero or empty, as are `null` descriptor fields. Only for documents that are lists rather
+/// than content to copy (an OCI layout's `index.json`, a Referrers API answer, a tag-schema
+/// referrers index), which Go tools write with `"manifests": null` when the list is empty.
+///
+/// ```
+/// let bytes = br#"{"schemaVersion":2,"manifests":null}"#;
+/// assert!(oras_rs::oci::parse_index_lenient(bytes)?.manifests.is_empty());
+/// assert!(oras_rs::oci::parse_index(bytes).is_err());
+/// # Ok::<(), oras_rs::oci::OciError>(())
+/// ```
+pub fn parse_index_lenient(bytes: &[u8]) -> Result<Index, OciError> {
+    parse_document("index", None, bytes)
 }
 
 /// The descriptors a manifest of type `media_type` points to, in oras-go's order:
@@ -98,7 +123,7 @@ pub fn parse_index(bytes: &[u8]) -> Result<Index, OciError> {
 pub fn successors(media_type: &str, bytes: &[u8]) -> Result<Vec<Descriptor>, OciError> {
     Ok(match media_type {
         media_type::OCI_MANIFEST | media_type::DOCKER_MANIFEST => {
-            let manifest: Manifest = parse_document(media_type, bytes)?;
+            let manifest: Manifest = parse_document(media_type, Some(Shape::Manifest), bytes)?;
             // oras-go reads no subject from Docker manifests, which have none in their spec.
             let subject = manifest
                 .subject
@@ -110,14 +135,14 @@ pub fn successors(media_type: &str, bytes: &[u8]) -> Result<Vec<Descriptor>, Oci
                 .collect()
         }
         media_type::OCI_INDEX | media_type::DOCKER_MANIFEST_LIST => {
-            let index: Index = parse_document(media_type, bytes)?;
+            let index: Index = parse_document(media_type, Some(Shape::Index), bytes)?;
             let subject = index
                 .subject
                 .filter(|_| media_type == media_type::OCI_INDEX);
             subject.into_iter().chain(index.manifests).collect()
         }
         media_type::OCI_ARTIFACT_MANIFEST => {
-            let artifact: ArtifactManifest = parse_document(media_type, bytes)?;
+            let artifact: ArtifactManifest = parse_document(media_type, None, bytes)?;
             artifact.subject.into_iter().chain(artifact.blobs).collect()
         }
         _ => Vec::new(),
@@ -127,18 +152,139 @@ pub fn successors(media_type: &str, bytes: &[u8]) -> Result<Vec<Descriptor>, Oci
 /// The `subject` a manifest of type `media_type` refers to, if any (the first of [`successors`]).
 pub fn subject(media_type: &str, bytes: &[u8]) -> Result<Option<Descriptor>, OciError> {
     Ok(match media_type {
-        media_type::OCI_MANIFEST => parse_document::<Manifest>(media_type, bytes)?.subject,
-        media_type::OCI_INDEX => parse_document::<Index>(media_type, bytes)?.subject,
+        media_type::OCI_MANIFEST => {
+            parse_document::<Manifest>(media_type, Some(Shape::Manifest), bytes)?.subject
+        }
+        media_type::OCI_INDEX => {
+            parse_document::<Index>(media_type, Some(Shape::Index), bytes)?.subject
+        }
         media_type::OCI_ARTIFACT_MANIFEST => {
-            parse_document::<ArtifactManifest>(media_type, bytes)?.subject
+            parse_document::<ArtifactManifest>(media_type, None, bytes)?.subject
         }
         _ => None,
     })
 }
 
+/// Checks that `bytes` are a manifest or an index of media type `media_type` as image-spec
+/// requires (see the module docs), for a document about to be stored: what pull and copy
+/// refuse to read should not be written either. Other media types are not checked.
+///
+/// ```
+/// use oras_rs::oci::{OciError, media_type, validate};
+///
+/// let good = br#"{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+/// validate(media_type::OCI_MANIFEST, good)?;
+/// let bad = String::from_utf8_lossy(good).replace(r#""layers":[]"#, r#""layers":null"#);
+/// let err = validate(media_type::OCI_MANIFEST, bad.as_bytes()).unwrap_err();
+/// assert_eq!(err.to_string(), r#"invalid manifest: required field "layers" is null"#);
+/// // Not a manifest type: not checked.
+/// validate("application/x.mine", bad.as_bytes())?;
+/// # Ok::<(), OciError>(())
+/// ```
+pub fn validate(media_type: &str, bytes: &[u8]) -> Result<(), OciError> {
+    match media_type {
+        media_type::OCI_MANIFEST | media_type::DOCKER_MANIFEST => {
+            parse_document::<Manifest>(media_type, Some(Shape::Manifest), bytes).map(drop)
+        }
+        media_type::OCI_INDEX | media_type::DOCKER_MANIFEST_LIST => {
+            parse_document::<Index>(media_type, Some(Shape::Index), bytes).map(drop)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The documents whose required fields are checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// An image manifest: `schemaVersion`, `config`, `layers`.
+    Manifest,
+    /// An image index: `schemaVersion`, `manifests`.
+    Index,
+}
+
+impl Shape {
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Manifest => "manifest",
+            Shape::Index => "index",
+        }
+    }
+}
+
+/// The image-spec version of manifests and indexes ("This REQUIRED property ... MUST be 2").
+const SCHEMA_VERSION: u64 = 2;
+
+/// Fails unless `map` has the fields image-spec requires of a `shape` document, none of them
+/// `null`. Values of the wrong type are left to the decoder, which names the type.
+fn check_required(shape: Shape, map: &Map<String, Value>) -> Result<(), OciError> {
+    let what = shape.name();
+    let version = required(what, map, "schemaVersion", || "schemaVersion".into())?;
+    if let Some(found) = version.as_u64()
+        && found != SCHEMA_VERSION
+    {
+        return Err(OciError::SchemaVersion {
+            what: what.into(),
+            found,
+        });
+    }
+    let list = match shape {
+        Shape::Manifest => {
+            let config = required(what, map, "config", || "config".into())?;
+            check_descriptor(what, "config", config)?;
+            "layers"
+        }
+        Shape::Index => "manifests",
+    };
+    if let Value::Array(items) = required(what, map, list, || list.into())? {
+        for (i, item) in items.iter().enumerate() {
+            check_descriptor(what, &format!("{list}[{i}]"), item)?;
+        }
+    }
+    // `subject` is optional; when there is one it is a descriptor like any other.
+    if let Some(subject) = map.get("subject").filter(|v| !v.is_null()) {
+        check_descriptor(what, "subject", subject)?;
+    }
+    Ok(())
+}
+
+/// Fails unless the descriptor at `path` has `mediaType`, `digest` and `size`, none `null`.
+fn check_descriptor(what: &str, path: &str, value: &Value) -> Result<(), OciError> {
+    let Value::Object(map) = value else {
+        return Ok(());
+    };
+    for field in ["mediaType", "digest", "size"] {
+        required(what, map, field, || format!("{path}.{field}"))?;
+    }
+    Ok(())
+}
+
+/// The value of the required `field` of `map`; `path` names it in the error.
+fn required<'a>(
+    what: &str,
+    map: &'a Map<String, Value>,
+    field: &str,
+    path: impl FnOnce() -> String,
+) -> Result<&'a Value, OciError> {
+    let absent = |problem| OciError::MissingField {
+        what: what.into(),
+        field: path(),
+        problem,
+    };
+    match map.get(field) {
+        None => Err(absent(FieldProblem::Missing)),
+        Some(Value::Null) => Err(absent(FieldProblem::Null)),
+        Some(value) => Ok(value),
+    }
+}
+
 /// Parses `bytes` as a JSON object into `T`, refusing documents that are both an index and a
-/// manifest. `what` names the document in errors.
-fn parse_document<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, OciError> {
+/// manifest, and (with `shape`) documents without the fields image-spec requires of that
+/// shape. `what` names the document in decoder errors.
+fn parse_document<T: DeserializeOwned>(
+    what: &str,
+    shape: Option<Shape>,
+    bytes: &[u8],
+) -> Result<T, OciError> {
     let json_error = |source| OciError::Json {
         what: what.to_string(),
         source,
@@ -155,6 +301,9 @@ fn parse_document<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T, Oc
     // image-spec: a document with both would be read differently by different clients.
     if map.contains_key("manifests") && map.contains_key("layers") {
         return Err(OciError::AmbiguousManifest(what.to_string()));
+    }
+    if let Some(shape) = shape {
+        check_required(shape, map)?;
     }
     serde_json::from_value(value).map_err(json_error)
 }
@@ -234,8 +383,8 @@ mod tests {
     }
 
     #[test]
-    fn empty_and_null_lists_give_no_successors() {
-        let bytes = br#"{"schemaVersion":2,"manifests":null}"#;
+    fn empty_lists_give_no_successors() {
+        let bytes = br#"{"schemaVersion":2,"manifests":[]}"#;
         assert!(successors(media_type::OCI_INDEX, bytes).unwrap().is_empty());
         let bytes = br#"{"mediaType":"application/vnd.oci.artifact.manifest.v1+json"}"#;
         assert!(
@@ -243,6 +392,196 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// The error for `json` read as `media_type` by every strict entry point.
+    fn refusal(media_type: &str, json: &str) -> String {
+        let shape_err = if media_type::is_index(media_type) {
+            parse_index(json.as_bytes()).unwrap_err()
+        } else {
+            parse_manifest(json.as_bytes()).unwrap_err()
+        };
+        let err = successors(media_type, json.as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), shape_err.to_string());
+        assert_eq!(
+            validate(media_type, json.as_bytes())
+                .unwrap_err()
+                .to_string(),
+            err.to_string()
+        );
+        if matches!(media_type, media_type::OCI_MANIFEST | media_type::OCI_INDEX) {
+            let err = subject(media_type, json.as_bytes()).unwrap_err();
+            assert_eq!(err.to_string(), shape_err.to_string());
+        }
+        err.to_string()
+    }
+
+    #[test]
+    fn manifest_with_layers_null_is_refused_naming_the_field() {
+        let json = manifest_json("").replace(
+            &format!(
+                r#""layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{HELLO}","size":6}}]"#
+            ),
+            r#""layers":null"#,
+        );
+        assert!(json.contains(r#""layers":null"#), "{json}");
+        for mt in [media_type::OCI_MANIFEST, media_type::DOCKER_MANIFEST] {
+            assert_eq!(
+                refusal(mt, &json),
+                r#"invalid manifest: required field "layers" is null"#
+            );
+        }
+        let err = parse_manifest(json.as_bytes()).unwrap_err();
+        assert!(matches!(
+            err,
+            OciError::MissingField {
+                problem: crate::oci::FieldProblem::Null,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn manifests_missing_required_fields_are_refused_naming_them() {
+        let good = manifest_json("");
+        let config = format!(
+            r#""config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{EMPTY}","size":2}},"#
+        );
+        let layer = format!(
+            r#"{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{HELLO}","size":6}}"#
+        );
+        let cases = [
+            (
+                good.replace(r#""schemaVersion":2,"#, ""),
+                r#"required field "schemaVersion" is missing"#,
+            ),
+            (
+                good.replace(r#""schemaVersion":2"#, r#""schemaVersion":null"#),
+                r#"required field "schemaVersion" is null"#,
+            ),
+            (
+                good.replace(r#""schemaVersion":2"#, r#""schemaVersion":1"#),
+                r#""schemaVersion" must be 2, got 1"#,
+            ),
+            (
+                good.replace(&config, ""),
+                r#"required field "config" is missing"#,
+            ),
+            (
+                good.replace(&config, r#""config":null,"#),
+                r#"required field "config" is null"#,
+            ),
+            (
+                good.replace(r#","digest":"sha256:4413"#, r#","x":"sha256:4413"#),
+                r#"required field "config.digest" is missing"#,
+            ),
+            (
+                good.replace(&format!(",\"layers\":[{layer}]"), ""),
+                r#"required field "layers" is missing"#,
+            ),
+            (
+                good.replace(r#""size":6"#, r#""size":null"#),
+                r#"required field "layers[0].size" is null"#,
+            ),
+            (
+                good.replace(
+                    &layer,
+                    &format!(
+                        r#"{layer},{}"#,
+                        layer.replace(
+                            r#""mediaType":"application/vnd.oci.image.layer.v1.tar","#,
+                            ""
+                        )
+                    ),
+                ),
+                r#"required field "layers[1].mediaType" is missing"#,
+            ),
+            (
+                manifest_json(&format!(
+                    r#","subject":{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{OTHER}"}}"#
+                )),
+                r#"required field "subject.size" is missing"#,
+            ),
+        ];
+        for (json, expected) in cases {
+            assert_ne!(
+                json, good,
+                "{expected}: the case did not change the document"
+            );
+            assert_eq!(
+                refusal(media_type::OCI_MANIFEST, &json),
+                format!("invalid manifest: {expected}"),
+                "{json}"
+            );
+        }
+        // `subject: null` is an absent optional field, as Go reads it.
+        let json = manifest_json(r#","subject":null"#);
+        assert!(parse_manifest(json.as_bytes()).unwrap().subject.is_none());
+    }
+
+    #[test]
+    fn indexes_missing_required_fields_are_refused_naming_them() {
+        let entry = format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{HELLO}","size":6}}"#
+        );
+        let cases = [
+            (
+                r#"{"schemaVersion":2,"manifests":null}"#.to_string(),
+                r#"required field "manifests" is null"#,
+            ),
+            (
+                r#"{"schemaVersion":2}"#.to_string(),
+                r#"required field "manifests" is missing"#,
+            ),
+            (
+                format!(r#"{{"manifests":[{entry}]}}"#),
+                r#"required field "schemaVersion" is missing"#,
+            ),
+            (
+                format!(
+                    r#"{{"schemaVersion":2,"manifests":[{entry},{}]}}"#,
+                    entry.replace(r#""size":6"#, r#""size":null"#)
+                ),
+                r#"required field "manifests[1].size" is null"#,
+            ),
+        ];
+        for (json, expected) in cases {
+            for mt in [media_type::OCI_INDEX, media_type::DOCKER_MANIFEST_LIST] {
+                assert_eq!(
+                    refusal(mt, &json),
+                    format!("invalid index: {expected}"),
+                    "{json}"
+                );
+            }
+            // Lists Go tools write are read as Go reads them.
+            assert!(parse_index_lenient(json.as_bytes()).is_ok(), "{json}");
+        }
+    }
+
+    #[test]
+    fn what_oras_packs_passes_the_schema_checks() {
+        // pack_manifest's own output for an artifact with no files: image-spec v1.0 writes
+        // `"layers": []`, never null; v1.1 lists the empty blob as its one layer.
+        use crate::oci::pack::{ImageSpec, PackOptions, pack_manifest};
+        for (image_spec, layers) in [
+            (ImageSpec::V1_0, r#""layers":[]"#.to_string()),
+            (
+                ImageSpec::V1_1,
+                format!(
+                    r#""layers":[{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{EMPTY}","size":2,"data":"e30="}}]"#
+                ),
+            ),
+        ] {
+            let opts = PackOptions {
+                image_spec,
+                artifact_type: Some("application/x.test".into()),
+                ..PackOptions::default()
+            };
+            let packed = pack_manifest(&opts).unwrap();
+            let text = String::from_utf8_lossy(&packed.bytes);
+            assert!(text.contains(&layers), "{text}");
+            validate(media_type::OCI_MANIFEST, &packed.bytes).unwrap();
+        }
     }
 
     #[test]

@@ -17,7 +17,10 @@ pub mod pack;
 pub use annotations::Annotations;
 pub use descriptor::{Descriptor, Platform};
 pub use json::{to_go_json, to_go_json_pretty};
-pub use manifest::{Index, Manifest, parse_index, parse_manifest, subject, successors};
+pub use manifest::{
+    Index, Manifest, parse_index, parse_index_lenient, parse_manifest, subject, successors,
+    validate,
+};
 pub use pack::{ImageSpec, PackOptions, PackedManifest, created_time, pack_manifest};
 
 /// Why an OCI document could not be built, parsed or validated.
@@ -67,6 +70,25 @@ pub enum OciError {
     /// index or as an image manifest.
     #[error("invalid manifest of type {0}: it has both \"manifests\" and \"layers\"")]
     AmbiguousManifest(String),
+    /// A manifest or index without a field image-spec requires, or with `null` in it.
+    #[error("invalid {what}: required field {field:?} is {problem}")]
+    MissingField {
+        /// `manifest` or `index`.
+        what: String,
+        /// The field, as a path from the document's top: `layers`, `config.size`,
+        /// `manifests[2].digest`.
+        field: String,
+        /// Missing or `null`.
+        problem: FieldProblem,
+    },
+    /// A manifest or index whose `schemaVersion` is not 2.
+    #[error("invalid {what}: \"schemaVersion\" must be 2, got {found}")]
+    SchemaVersion {
+        /// `manifest` or `index`.
+        what: String,
+        /// The version the document declares.
+        found: u64,
+    },
     /// A document that is not valid JSON for its media type, or a value that cannot be
     /// serialized.
     #[error("invalid {what}: {source}")]
@@ -76,4 +98,22 @@ pub enum OciError {
         /// The JSON error.
         source: serde_json::Error,
     },
+}
+
+/// How a required field of [`OciError::MissingField`] is absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldProblem {
+    /// The key is not there.
+    Missing,
+    /// The key is there with the value `null`.
+    Null,
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FieldProblem::Missing => "missing",
+            FieldProblem::Null => "null",
+        })
+    }
 }

@@ -59,7 +59,21 @@ impl Repository {
         let media_type = content_type(&resp).ok_or_else(|| {
             Error::Protocol(format!("GET {url}: the registry sent no Content-Type"))
         })?;
-        let announced = header_str(&resp, "Docker-Content-Digest").map(str::to_string);
+        // As oras-go: a digest reference must agree with the header the registry sent (checked
+        // before the body is read), and the bytes with the digest asked for; by tag, the bytes
+        // must match the header when there is one.
+        let by_digest = reference.parse::<Digest>().ok();
+        if let Some(asked) = &by_digest {
+            check_digest_header(&resp, asked)?;
+        }
+        let announced = match header_str(&resp, "Docker-Content-Digest") {
+            Some(value) => Some(value.parse::<Digest>().map_err(|e| {
+                Error::Protocol(format!(
+                    "GET {url}: invalid response header value: `Docker-Content-Digest: {value}`: {e}"
+                ))
+            })?),
+            None => None,
+        };
         let bytes = read_capped(
             resp,
             MAX_MANIFEST_BYTES,
@@ -67,29 +81,29 @@ impl Repository {
             self.client.low_speed(),
         )
         .await?;
-        let computed = Digest::sha256_of(&bytes);
-        // The bytes are the truth: a digest reference, or the digest the registry announced,
-        // must match what arrived.
-        let expected = match reference.parse::<Digest>() {
-            Ok(d) => Some(d),
-            Err(_) => match announced {
-                Some(a) => Some(a.parse::<Digest>()?),
-                None => None,
-            },
-        };
-        if let Some(expected) = expected {
-            let actual = Digest::of_bytes(expected.algorithm(), &bytes);
-            if actual != expected {
-                return Err(Error::Verify {
-                    context: format!("manifest {}", self.display_ref(reference)),
-                    mismatch: crate::digest::VerifyError::DigestMismatch { expected, actual },
-                });
-            }
-            let size = bytes.len() as u64;
-            return Ok((Descriptor::new(media_type, actual, size), bytes));
-        }
         let size = bytes.len() as u64;
-        Ok((Descriptor::new(media_type, computed, size), bytes))
+        let (expected, context) = match (by_digest, announced) {
+            (Some(asked), _) => (asked, format!("manifest {}", self.display_ref(reference))),
+            (None, Some(header)) => (
+                header,
+                format!(
+                    "manifest {}: the body does not match the Docker-Content-Digest header",
+                    self.display_ref(reference)
+                ),
+            ),
+            (None, None) => {
+                let digest = Digest::sha256_of(&bytes);
+                return Ok((Descriptor::new(media_type, digest, size), bytes));
+            }
+        };
+        let actual = Digest::of_bytes(expected.algorithm(), &bytes);
+        if actual != expected {
+            return Err(Error::Verify {
+                context,
+                mismatch: crate::digest::VerifyError::DigestMismatch { expected, actual },
+            });
+        }
+        Ok((Descriptor::new(media_type, actual, size), bytes))
     }
 
     /// `HEAD /manifests/<reference>`: the descriptor of a tag or digest, from the answer's

@@ -109,7 +109,7 @@ impl Repository {
             let next = next_link(&resp, &url)?;
             let body =
                 read_capped(resp, MAX_MANIFEST_BYTES, &what, self.client.low_speed()).await?;
-            let index = oci::parse_index(&body)?;
+            let index = oci::parse_index_lenient(&body)?;
             let annotated = index
                 .annotations
                 .as_ref()

@@ -13,13 +13,16 @@ pub(super) fn head_refused(err: &Error) -> bool {
     matches!(err, Error::Response(r) if matches!(r.status, 405 | 501))
 }
 
-/// Checks `Docker-Content-Digest` when the registry sent one.
+/// Checks `Docker-Content-Digest` when the registry sent one: it must be `expected` (the digest
+/// asked for or sent), as oras-go's `verifyContentDigest` and `generateDescriptor` check it.
+/// The error names the header, both digests and the URL answered (query values redacted).
 pub(super) fn check_digest_header(resp: &Response, expected: &Digest) -> Result<()> {
     if let Some(value) = resp.headers().get("Docker-Content-Digest") {
-        let got = value.to_str().unwrap_or_default();
+        let got = String::from_utf8_lossy(value.as_bytes());
         if got != expected.to_string() {
             return Err(Error::Protocol(format!(
-                "invalid response: digest mismatch in Docker-Content-Digest: expected {expected}, got {got:?}"
+                "{}: invalid response: digest mismatch in Docker-Content-Digest: expected {expected}, got {got:?}",
+                super::redact::redact_url(resp.url())
             )));
         }
     }

@@ -1713,3 +1713,99 @@ fn d47_titles_naming_one_path_are_duplicates_not_a_silent_loss() {
         }
     }
 }
+
+/// A document that breaks image-spec's required fields, stored in the real registry when it
+/// takes it (Distribution 2.8 does: it checks no field the spec requires of these documents).
+struct SchemaCase {
+    tag: &'static str,
+    media_type: &'static str,
+    doc: serde_json::Value,
+    message: &'static str,
+}
+
+fn schema_cases() -> Vec<SchemaCase> {
+    let config = serde_json::json!({"mediaType": common::OCI_EMPTY,
+                                    "digest": common::EMPTY_DIGEST, "size": 2});
+    vec![
+        SchemaCase {
+            tag: "oci-layers-null",
+            media_type: MANIFEST,
+            doc: serde_json::json!({"schemaVersion": 2, "mediaType": MANIFEST,
+                                    "config": config, "layers": null}),
+            message: r#"invalid manifest: required field "layers" is null"#,
+        },
+        SchemaCase {
+            tag: "docker-layers-missing",
+            media_type: "application/vnd.docker.distribution.manifest.v2+json",
+            doc: serde_json::json!({"schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": config}),
+            message: r#"invalid manifest: required field "layers" is missing"#,
+        },
+        SchemaCase {
+            tag: "index-manifests-null",
+            media_type: INDEX,
+            doc: serde_json::json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": null}),
+            message: r#"invalid index: required field "manifests" is null"#,
+        },
+    ]
+}
+
+#[test]
+fn a_manifest_with_layers_null_is_refused_naming_the_field_by_pull_cp_and_manifest_push() {
+    // `"layers": null` used to pull as an artifact with no files (exit 0, nothing written):
+    // oras reads it so too (Go's decoder), but image-spec requires the field.
+    let registry = Registry::start();
+    registry.push_blob("repo", b"{}");
+    for case in schema_cases() {
+        let bytes = serde_json::to_vec(&case.doc).unwrap();
+        let digest = registry.put_manifest("repo", case.tag, case.media_type, &bytes);
+        let reference = registry.reference(&format!("repo:{}", case.tag));
+
+        let work = workdir();
+        let err = assert_clean_failure(&pull(&reference, work.path(), &[]));
+        assert!(err.contains(case.message), "{}: {err}", case.tag);
+        assert!(list_files(work.path()).is_empty(), "{}", case.tag);
+
+        let copy = registry.reference(&format!("copy:{}", case.tag));
+        let err = assert_clean_failure(&oras().args(["cp", &reference, &copy]).output().unwrap());
+        assert!(err.contains(case.message), "{}: {err}", case.tag);
+        assert_eq!(registry.resolve("copy", case.tag), None, "{}", case.tag);
+        let (status, _, _) = registry.head(&format!("/v2/copy/blobs/{}", common::EMPTY_DIGEST));
+        assert_eq!(status, 404, "{}: cp wrote the config blob", case.tag);
+
+        let layout = work.path().join("layout");
+        let err = assert_clean_failure(
+            &oras()
+                .args(["cp", &reference, "--to-oci-layout"])
+                .arg(format!("{}:{}", layout.display(), case.tag))
+                .output()
+                .unwrap(),
+        );
+        assert!(err.contains(case.message), "{}: {err}", case.tag);
+        let index = std::fs::read_to_string(layout.join("index.json")).unwrap_or_default();
+        assert!(!index.contains(&digest), "{}: {index}", case.tag);
+
+        // oras leaves the check to the registry, which takes it (the config blob is in `repo`):
+        // refused before the upload.
+        let file = write_file(work.path(), "manifest.json", &bytes);
+        let pushed = registry.reference(&format!("repo:pushed-{}", case.tag));
+        let before = registry.requests().len();
+        let err = assert_clean_failure(
+            &oras()
+                .args(["manifest", "push", &pushed])
+                .arg(&file)
+                .output()
+                .unwrap(),
+        );
+        assert!(err.contains(case.message), "{}: {err}", case.tag);
+        let puts: Vec<_> = registry.requests()[before..]
+            .iter()
+            .filter(|(method, _, _)| method == "PUT")
+            .cloned()
+            .collect();
+        assert!(puts.is_empty(), "{}: {puts:?}", case.tag);
+        let pushed_tag = format!("pushed-{}", case.tag);
+        assert_eq!(registry.resolve("repo", &pushed_tag), None, "{}", case.tag);
+    }
+}

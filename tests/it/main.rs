@@ -15,6 +15,7 @@ mod directories;
 mod filesystems;
 mod graph_depth;
 mod harness;
+mod headers;
 mod hostile;
 mod index;
 mod layout_cp;
