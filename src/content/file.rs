@@ -143,7 +143,19 @@ impl FileStore {
         } else {
             self.root.join(path)
         };
-        let meta = tokio::fs::metadata(&path).await.ok();
+        // One trip to a blocking thread for the kind of file and, for a regular file, its hash:
+        // a thousand small files cost a thousand hand-offs, not two thousand.
+        let probe = path.clone();
+        let (meta, hashed) = tokio::task::spawn_blocking(move || {
+            let meta = std::fs::metadata(&probe).ok();
+            let hashed = match &meta {
+                Some(m) if m.is_file() => Some(hash_open(&probe, m.len())),
+                _ => None,
+            };
+            (meta, hashed)
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("hashing task failed: {e}")))?;
         let is_dir = meta.as_ref().is_some_and(|m| m.is_dir());
         // A FIFO would block the hash forever, a device never ends: files and directories only.
         if meta.as_ref().is_some_and(|m| !m.is_dir() && !m.is_file()) {
@@ -183,7 +195,11 @@ impl FileStore {
                 )));
             }
             (false, _) => {
-                let (digest, size) = hash_file(path.clone()).await?;
+                let (digest, size) = match hashed {
+                    Some(hashed) => hashed?,
+                    // Gone or unreadable: hash_file says why, naming the path.
+                    None => hash_file(path.clone()).await?,
+                };
                 (digest, size, path)
             }
         };
@@ -624,34 +640,61 @@ pub async fn hash_file(path: PathBuf) -> Result<(Digest, u64)> {
                 path.display()
             )));
         }
-        let mut file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let mut digester = Digester::new(Algorithm::Sha256);
-        // No larger than the file (plus one byte to see EOF in one read): a thousand small files
-        // must not each touch a 1 MiB buffer on a blocking thread (glibc keeps freed memory of
-        // every thread's arena, which is what made a 1000-file push reach 46 MiB).
-        let len = usize::try_from(meta.len()).unwrap_or(HASH_BUF);
-        let mut buf = vec![0u8; len.saturating_add(1).clamp(4096, HASH_BUF)];
-        let mut size = 0u64;
-        loop {
-            let n = match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::io(&path, e)),
-            };
-            digester.update(&buf[..n]);
-            size += n as u64;
-        }
+        let hashed = hash_open(&path, meta.len())?;
         tracing::debug!(
             path = %path.display(),
-            size,
+            size = hashed.1,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "file hashed"
         );
-        Ok((digester.finalize(), size))
+        Ok(hashed)
     })
     .await
     .map_err(|e| Error::Protocol(format!("hashing task failed: {e}")))?
+}
+
+/// Files up to this size are read whole when fetched: one blocking call instead of an open and
+/// two reads, each a hand-off to a blocking thread (the cost of a push of many small files).
+/// Memory stays bounded: at most this much per concurrent upload.
+const SMALL_FILE: u64 = 64 * 1024;
+
+/// A reader of the source file `path` of a blob of `size` bytes (blocking): its bytes when it
+/// is small, the open file otherwise.
+fn open_source(path: &Path, size: u64) -> Result<BlobReader> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if size > SMALL_FILE {
+        return Ok(Box::pin(tokio::fs::File::from_std(file)));
+    }
+    // One byte more than expected shows a file that grew since it was hashed; the upload's
+    // digest check refuses it either way.
+    let mut bytes = Vec::with_capacity(size as usize + 1);
+    file.take(size + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Box::pin(std::io::Cursor::new(bytes)))
+}
+
+/// Opens and hashes the regular file `path` of about `len` bytes (blocking).
+fn hash_open(path: &Path, len: u64) -> Result<(Digest, u64)> {
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut digester = Digester::new(Algorithm::Sha256);
+    // No larger than the file (plus one byte to see EOF in one read): a thousand small files
+    // must not each touch a 1 MiB buffer on a blocking thread (glibc keeps freed memory of
+    // every thread's arena, which is what made a 1000-file push reach 46 MiB).
+    let len = usize::try_from(len).unwrap_or(HASH_BUF);
+    let mut buf = vec![0u8; len.saturating_add(1).clamp(4096, HASH_BUF)];
+    let mut size = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        digester.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((digester.finalize(), size))
 }
 
 #[async_trait]
@@ -668,10 +711,10 @@ impl ReadOnlyTarget for FileStore {
             .get(&(desc.digest.clone(), title))
             .cloned()
             .ok_or_else(|| Error::NotFound(desc.digest.to_string()))?;
-        let file = tokio::fs::File::open(&path)
+        let size = desc.size;
+        tokio::task::spawn_blocking(move || open_source(&path, size))
             .await
-            .map_err(|e| Error::io(&path, e))?;
-        Ok(Box::pin(file))
+            .map_err(|e| Error::Protocol(format!("reading task failed: {e}")))?
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
