@@ -33,6 +33,10 @@ pub struct WritePolicy {
     /// Cap on the decompressed bytes of one directory layer; `None` means
     /// [`dir::DEFAULT_UNPACK_LIMIT`].
     pub unpack_limit: Option<u64>,
+    /// Keep a file already in place with the blob's size and sha256 instead of downloading it
+    /// again (`--skip-unchanged`): [`ReadOnlyTarget::exists`] hashes it and says yes, so a copy
+    /// reports it as existing. Directory layers are always written.
+    pub skip_unchanged: bool,
 }
 
 /// The environment variable capping the decompressed size (bytes) of one pulled directory.
@@ -374,6 +378,31 @@ impl FileStore {
         })?;
         self.record_written(desc, target);
         Ok(())
+    }
+
+    /// With [`WritePolicy::skip_unchanged`]: whether the file `title` is already in place as
+    /// `desc` says (a regular file of its size and digest). It then counts as written by this
+    /// pull, and its title as taken.
+    async fn unchanged(&self, desc: &Descriptor, title: &str) -> Result<bool> {
+        if !self.policy.skip_unchanged || is_unpack_dir(desc) {
+            return Ok(false);
+        }
+        let target = self.target_path(title)?;
+        let (path, size) = (target.clone(), desc.size);
+        let same = tokio::task::spawn_blocking(move || match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() && meta.len() == size => {
+                hash_open(&path, size).ok().map(|(digest, _)| digest)
+            }
+            _ => None,
+        })
+        .await
+        .map_err(|e| Error::Protocol(format!("hashing task failed: {e}")))?;
+        if same.as_ref() != Some(&desc.digest) {
+            return Ok(false);
+        }
+        self.claim(title, &desc.digest)?;
+        self.record_written(desc, target);
+        Ok(true)
     }
 
     fn record_written(&self, desc: &Descriptor, target: PathBuf) {
@@ -806,9 +835,10 @@ impl ReadOnlyTarget for FileStore {
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
-        // Files on disk are never trusted as already holding a blob: a pull always rewrites.
-        if desc.title().is_some() {
-            return Ok(false);
+        // Files on disk hold a blob only when asked to check them (and they are checked):
+        // otherwise a pull always rewrites.
+        if let Some(title) = desc.title() {
+            return self.unchanged(desc, title).await;
         }
         Ok(self.memory.get(&desc.digest).is_some())
     }

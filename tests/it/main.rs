@@ -27,6 +27,7 @@ mod push_pull;
 mod referrers;
 mod repo;
 mod repo_ls_auth;
+mod skip_unchanged;
 mod stdio;
 mod templates;
 mod terminal;

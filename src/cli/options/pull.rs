@@ -50,6 +50,10 @@ pub struct PullFileArgs {
     /// Keep the permission bits stored in pulled directories (setuid/setgid excepted) instead of masking them by the umask
     #[arg(long)]
     preserve_permissions: bool,
+
+    /// Do not download a file already in the output directory with the right size and digest (reported as Exists)
+    #[arg(long)]
+    skip_unchanged: bool,
 }
 
 impl PullFileArgs {
@@ -84,6 +88,7 @@ impl PullFileArgs {
             keep_old_files: self.keep_old_files,
             allow_path_traversal: self.allow_path_traversal,
             preserve_permissions: self.preserve_permissions,
+            skip_unchanged: self.skip_unchanged,
             ..WritePolicy::from_env()?
         };
         Ok(FileStore::new(&self.output, policy))
