@@ -47,6 +47,7 @@ pub const INGEST_DIR: &str = "ingest";
 pub struct OciLayout {
     root: PathBuf,
     initialized: OnceCell<()>,
+    subjects: SubjectCache,
 }
 
 impl OciLayout {
@@ -72,6 +73,7 @@ impl OciLayout {
         OciLayout {
             root: root.into(),
             initialized: OnceCell::new(),
+            subjects: SubjectCache::default(),
         }
     }
 
@@ -323,7 +325,7 @@ impl ReferrerLister for OciLayout {
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
         let index = self.index().await?;
-        find_referrers(self, &index, subject, artifact_type).await
+        find_referrers(self, &self.subjects, &index, subject, artifact_type).await
     }
 }
 
@@ -364,6 +366,7 @@ pub struct OciLayoutTar {
     /// Normalised entry name → (offset of the data in the tar, size).
     entries: HashMap<String, (u64, u64)>,
     index: Index,
+    subjects: SubjectCache,
 }
 
 impl OciLayoutTar {
@@ -416,6 +419,7 @@ impl OciLayoutTar {
             path,
             entries,
             index,
+            subjects: SubjectCache::default(),
         })
     }
 
@@ -505,7 +509,7 @@ impl ReferrerLister for OciLayoutTar {
         subject: &Descriptor,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
-        find_referrers(self, &self.index, subject, artifact_type).await
+        find_referrers(self, &self.subjects, &self.index, subject, artifact_type).await
     }
 }
 
@@ -656,10 +660,17 @@ fn layout_ref(root: &Path, reference: &str) -> String {
     }
 }
 
+/// Per manifest digest, its subject's digest and its referrer descriptor (`None`: no subject, or
+/// not readable as a manifest). Manifests are content-addressed, so an entry never goes stale:
+/// walking a chain of referrers reads each manifest once, not once per level.
+#[derive(Default)]
+struct SubjectCache(std::sync::Mutex<HashMap<Digest, Option<(Digest, Descriptor)>>>);
+
 /// The manifests listed in `index` whose `subject` is `subject`, described as the referrers API
 /// describes them (media type, digest, size, artifact type, annotations).
 async fn find_referrers(
     store: &dyn ReadOnlyTarget,
+    cache: &SubjectCache,
     index: &Index,
     subject: &Descriptor,
     artifact_type: Option<&str>,
@@ -670,16 +681,50 @@ async fn find_referrers(
         if !is_manifest_type(&entry.media_type) || !seen.insert(entry.digest.clone()) {
             continue;
         }
-        if entry.size > MAX_MANIFEST_BYTES || !store.exists(entry).await? {
-            continue;
-        }
-        let bytes = read_manifest(store.fetch(entry).await?, entry).await?;
-        let Some(found) = oci::subject(&entry.media_type, &bytes).ok().flatten() else {
+        let cached = cache
+            .0
+            .lock()
+            .expect("subject cache")
+            .get(&entry.digest)
+            .cloned();
+        let found = match cached {
+            Some(found) => found,
+            None => {
+                // A listed manifest whose blob is missing (yet) is not remembered.
+                if entry.size > MAX_MANIFEST_BYTES || !store.exists(entry).await? {
+                    continue;
+                }
+                let found = referrer_of(store, entry).await?;
+                cache
+                    .0
+                    .lock()
+                    .expect("subject cache")
+                    .insert(entry.digest.clone(), found.clone());
+                found
+            }
+        };
+        let Some((found, desc)) = found else {
             continue;
         };
-        if found.digest != subject.digest {
-            continue;
+        if found == subject.digest
+            && artifact_type.is_none_or(|t| desc.artifact_type.as_deref() == Some(t))
+        {
+            out.push(desc);
         }
+    }
+    Ok(out)
+}
+
+/// The subject of the manifest `entry` and `entry` described as a referrer, when it has one.
+async fn referrer_of(
+    store: &dyn ReadOnlyTarget,
+    entry: &Descriptor,
+) -> Result<Option<(Digest, Descriptor)>> {
+    let bytes = read_manifest(store.fetch(entry).await?, entry).await?;
+    let Some(found) = oci::subject(&entry.media_type, &bytes).ok().flatten() else {
+        return Ok(None);
+    };
+    {
         let mut desc = Descriptor::new(entry.media_type.clone(), entry.digest.clone(), entry.size);
         if media_type::is_index(&entry.media_type) {
             if let Ok(idx) = oci::parse_index(&bytes) {
@@ -693,11 +738,8 @@ async fn find_referrers(
                 .or(Some(m.config.media_type));
             desc.annotations = m.annotations;
         }
-        if artifact_type.is_none_or(|t| desc.artifact_type.as_deref() == Some(t)) {
-            out.push(desc);
-        }
+        Ok(Some((found.digest, desc)))
     }
-    Ok(out)
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
