@@ -24,7 +24,10 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::content::{BlobReader, Mount, ReadOnlyTarget, Target, read_manifest};
 use crate::digest::{Digest, VerifyError, VerifyingReader};
-use crate::error::{Error, Result};
+use crate::error::{CopySide, Error, Result};
+
+const SRC: CopySide = CopySide::Source;
+const DST: CopySide = CopySide::Destination;
 use crate::oci::{self, Descriptor, Platform, media_type};
 use crate::reference::Reference;
 
@@ -269,6 +272,7 @@ pub(crate) async fn copy_graph(
     dst_ref: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<(Descriptor, Vec<u8>)> {
+    // Resolving the root is not one side of the copy (oras-go's `Copy` reports it plainly).
     let (root, bytes) = src.fetch_reference(src_ref).await?;
     let (root, bytes) = match &opts.platform {
         Some(p) => platform::select_platform(src, &root, bytes, p).await?,
@@ -290,7 +294,9 @@ pub(crate) async fn copy_graph(
             .await
             .map_err(|e| e.context(format!("copying the referrers of {}", root.digest)))?;
     }
-    crate::tag::tag_bytes_n(dst, &root, &bytes, &opts.extra_tags, opts.concurrency).await?;
+    crate::tag::tag_bytes_n(dst, &root, &bytes, &opts.extra_tags, opts.concurrency)
+        .await
+        .map_err(|e| e.at(DST))?;
     Ok((root, bytes))
 }
 
@@ -338,14 +344,17 @@ pub async fn copy_root(
         Some(tag) => {
             // The root is always written under its tag, even when the digest already exists.
             observer.on_start(root);
-            dst.push_reference(root, bytes, tag).await?;
+            dst.push_reference(root, bytes, tag)
+                .await
+                .map_err(|e| e.at(DST))?;
             observer.on_done(root);
         }
-        None if dst.exists(root).await? => observer.on_exists(root),
+        None if dst.exists(root).await.map_err(|e| e.at(DST))? => observer.on_exists(root),
         None => {
             observer.on_start(root);
             dst.push(root, Box::pin(std::io::Cursor::new(bytes)))
-                .await?;
+                .await
+                .map_err(|e| e.at(DST))?;
             observer.on_done(root);
         }
     }
@@ -425,18 +434,20 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
                 .map_err(|_| Error::Protocol("copy cancelled".into()))?,
         )
     };
-    if ctx.dst.exists(desc).await? {
+    if ctx.dst.exists(desc).await.map_err(|e| e.at(DST))? {
         observer.on_exists(desc);
         return Ok(());
     }
     if is_manifest {
-        let bytes = read_manifest(ctx.src.fetch(desc).await?, desc).await?;
+        let fetched = ctx.src.fetch(desc).await.map_err(|e| e.at(SRC))?;
+        let bytes = read_manifest(fetched, desc).await.map_err(|e| e.at(SRC))?;
         let children = children_of(ctx, &desc.media_type, &bytes)?;
         copy_children(ctx, children, depth + 1).await?;
         observer.on_start(desc);
         ctx.dst
             .push(desc, Box::pin(std::io::Cursor::new(bytes)))
-            .await?;
+            .await
+            .map_err(|e| e.at(DST))?;
         observer.on_done(desc);
         return Ok(());
     }
@@ -450,7 +461,7 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
             // Not allowed to read the source repository: copying may still work (oras retries
             // without mounting too).
             Err(Error::Response(r)) if r.status == 401 || r.status == 403 => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.at(DST)),
         }
     }
     observer.on_start(desc);
@@ -465,15 +476,15 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
     loop {
         match transfer_blob(ctx, desc).await {
             Ok(()) => break,
-            Err(Error::Response(r)) if r.status == 401 && !reauthorized => {
+            Err((_, Error::Response(r))) if r.status == 401 && !reauthorized => {
                 reauthorized = true;
                 tracing::debug!(digest = %desc.digest, "upload refused with 401; restarting it with a fresh token");
                 drop(r);
             }
-            Err(e) if restarts + 1 < UPLOAD_ATTEMPTS && upload_restartable(&e) => {
+            Err((_, e)) if restarts + 1 < UPLOAD_ATTEMPTS && upload_restartable(&e) => {
                 tokio::time::sleep(restart_backoff(restarts)).await;
                 restarts += 1;
-                if ctx.dst.exists(desc).await? {
+                if ctx.dst.exists(desc).await.map_err(|e| e.at(DST))? {
                     tracing::debug!(digest = %desc.digest, "blob arrived despite the failed upload");
                     break;
                 }
@@ -483,7 +494,7 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
                     "upload failed ({e}); restarting it from the source"
                 );
             }
-            Err(e) => return Err(e),
+            Err((side, e)) => return Err(e.at(side)),
         }
     }
     let elapsed = started.elapsed();
@@ -524,9 +535,10 @@ fn restart_backoff(restart: u32) -> Duration {
 
 /// One transfer of a blob: a new reader of the source, verified (unless the destination checks
 /// the digest itself) and counted, pushed to the destination.
-async fn transfer_blob(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
+/// A failure says which side it came from.
+async fn transfer_blob(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<(), (CopySide, Error)> {
     let observer = &ctx.opts.observer;
-    let reader = ctx.src.fetch(desc).await?;
+    let reader = ctx.src.fetch(desc).await.map_err(|e| (SRC, e))?;
     // A destination that checks the digest of what it stores (a registry checks `?digest=`)
     // does not need the bytes hashed here too: that would hash every pushed file twice (once
     // when it was added, once on the way out). Everything else gets them verified.
@@ -541,7 +553,10 @@ async fn transfer_blob(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
         observer: observer.clone(),
         read: 0,
     };
-    ctx.dst.push(desc, Box::pin(counted)).await
+    ctx.dst
+        .push(desc, Box::pin(counted))
+        .await
+        .map_err(|e| (DST, e))
 }
 
 /// Counts the bytes read through it for [`CopyObserver::on_progress`], and refuses more bytes
@@ -635,11 +650,15 @@ pub async fn copy_referrers(
     let mut visited: std::collections::HashSet<Digest> =
         queue.iter().map(|d| d.digest.clone()).collect();
     while let Some(node) = queue.pop_front() {
-        for referrer in crate::referrers::list(src, &node, None).await? {
+        let referrers = crate::referrers::list(src, &node, None).await;
+        for referrer in referrers.map_err(|e| e.at(SRC))? {
             if !visited.insert(referrer.digest.clone()) {
                 continue;
             }
-            let bytes = read_manifest(src.fetch(&referrer).await?, &referrer).await?;
+            let fetched = src.fetch(&referrer).await.map_err(|e| e.at(SRC))?;
+            let bytes = read_manifest(fetched, &referrer)
+                .await
+                .map_err(|e| e.at(SRC))?;
             copy_root(src, dst, &referrer, bytes, None, opts).await?;
             queue.push_back(referrer);
         }

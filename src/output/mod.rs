@@ -8,6 +8,7 @@ pub mod blob;
 pub mod copy;
 pub mod discover;
 pub mod escape;
+pub mod failure;
 pub mod hints;
 pub mod manifest;
 pub mod model;

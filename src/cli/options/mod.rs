@@ -284,7 +284,8 @@ impl TargetArgs {
                 reference,
             });
         }
-        Ok(Location::Registry(raw.parse()?))
+        let reference = raw.parse::<Reference>().map_err(oras_rs::Error::from)?;
+        Ok(Location::Registry(reference))
     }
 
     /// Opens `raw` for writing (push, cp destination, tag, attach). A layout must be a
@@ -370,7 +371,7 @@ impl TargetArgs {
     /// and the further tags in order.
     pub fn open_with_tags(&self, raw: &str) -> Result<(Opened<dyn Target>, Vec<String>)> {
         if !self.is_layout() {
-            let (reference, extra) = parse_with_tags(raw)?;
+            let (reference, extra) = parse_with_tags(raw).map_err(oras_rs::Error::from)?;
             return Ok((self.open(&reference.to_string())?, extra));
         }
         let mut pieces = raw.split(',');
