@@ -413,7 +413,13 @@ pub(crate) fn read_error(desc: &crate::oci::Descriptor, e: std::io::Error) -> Er
 pub(crate) fn describe_io(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error ") {
-        Some(i) => text[..i].to_string(),
+        // The OS's own words in lower case, as Go prints them: "no such file or directory".
+        Some(i) => {
+            let mut chars = text[..i].chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
         None => text,
     }
 }

@@ -12,9 +12,28 @@ pub fn render(err: &clap::Error) -> String {
         && let Some(flags) = missing_flags(err)
     {
         let usage = rest.find("\nUsage:").map_or("", |i| &rest[i..]);
-        return format!("Error: required flag(s) {flags} not set\n{usage}");
+        return format!(
+            "Error: required flag(s) {flags} not set\n{}",
+            pointer(usage)
+        );
     }
-    format!("Error: {rest}")
+    format!("Error: {}", pointer(rest))
+}
+
+/// clap's `--help` pointer worded as oras's: `Run "oras push -h" for more options and examples`.
+fn pointer(text: &str) -> String {
+    let Some(usage) = text.find("Usage: ").map(|i| &text[i + "Usage: ".len()..]) else {
+        return text.to_string();
+    };
+    let path: Vec<&str> = usage
+        .split_whitespace()
+        .take_while(|w| !w.starts_with(['<', '[', '-']))
+        .collect();
+    let run = format!(
+        "Run \"{} -h\" for more options and examples",
+        path.join(" ")
+    );
+    text.replace("For more information, try '--help'.", &run)
 }
 
 /// `"a", "b"` when every missing argument is a flag (`--a <A>`), as cobra lists them.

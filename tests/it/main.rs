@@ -11,6 +11,8 @@ mod blob;
 mod cache;
 mod cli_surface;
 mod directories;
+mod e2e_push;
+mod e2e_status;
 mod filesystems;
 mod graph_depth;
 mod harness;

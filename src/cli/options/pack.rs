@@ -96,7 +96,7 @@ pub struct PushPackArgs {
     #[arg(long, value_name = "TYPE")]
     artifact_type: Option<String>,
 
-    /// [Preview] Specify manifest type for building artifact. Options: v1.1, v1.0 (default "v1.1")
+    /// [Experimental] Specify manifest type for building artifact. Options: v1.1, v1.0 (default "v1.1")
     #[arg(long, value_name = "SPEC")]
     image_spec: Option<String>,
 

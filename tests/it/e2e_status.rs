@@ -1,0 +1,132 @@
+//! What oras's e2e suite (`test/e2e` in oras-project/oras) checks with its helpers, re-expressed
+//! for the `e2e_*` modules: `MatchStatus` (a state machine over status lines: each key, a
+//! `(digest prefix, name)` pair, must walk one of the command's status paths to its end, and the
+//! number of keys that reached an end is checked) and the `foobar` test data.
+
+use std::path::Path;
+
+use crate::common::write_file;
+
+/// A `(12-hex digest prefix, name)` pair, as oras's `match.StateKey`.
+pub type Key<'a> = (&'a str, &'a str);
+
+fn paths(cmd: &str) -> &'static [&'static [&'static str]] {
+    match cmd {
+        "push" | "attach" => &[&["Uploading", "Uploaded"], &["Exists"], &["Skipped"]],
+        "pull" => &[
+            &["Downloading", "Downloaded"],
+            &["Downloading", "Processing", "Downloaded"],
+            &["Skipped"],
+            &["Restored"],
+        ],
+        "cp" => &[
+            &["Copying", "Copied"],
+            &["Skipped"],
+            &["Exists"],
+            &["Mounted"],
+        ],
+        other => panic!("no status paths for {other}"),
+    }
+}
+
+/// oras's `MatchStatus(keys, verbose, count)` on `out`, the stdout of `cmd`.
+pub fn match_status(out: &str, cmd: &str, keys: &[Key<'_>], verbose: bool, count: usize) {
+    let paths = paths(cmd);
+    let mut seen: std::collections::HashMap<(String, String), Vec<String>> = keys
+        .iter()
+        .map(|(d, n)| ((d.to_string(), n.to_string()), Vec::new()))
+        .collect();
+    let mut ended = 0;
+    for line in out.lines() {
+        let mut fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() == 2 && !verbose {
+            fields.push("");
+        }
+        if fields.len() != 3 {
+            continue;
+        }
+        let Some(walked) = seen.get_mut(&(fields[1].to_string(), fields[2].to_string())) else {
+            continue;
+        };
+        walked.push(fields[0].to_string());
+        let fits = |p: &&[&str]| {
+            p.len() >= walked.len() && p.iter().zip(walked.iter()).all(|(a, b)| a == b)
+        };
+        assert!(
+            paths.iter().any(fits),
+            "status {walked:?} of {} {} is no path of {cmd}:\n{out}",
+            fields[1],
+            fields[2]
+        );
+        if paths.iter().any(|p| p.len() == walked.len() && fits(p)) {
+            ended += 1;
+        }
+    }
+    assert_eq!(ended, count, "status output doesn't match:\n{out}");
+}
+
+/// `foobar/bar`'s state key.
+pub const BAR: Key<'static> = ("fcde2b2edba5", "foobar/bar");
+/// The empty config's key as push prints it.
+pub const EMPTY_CONFIG: Key<'static> = ("44136fa355b3", "application/vnd.oci.empty.v1+json");
+/// Digest of `bar`.
+pub const BAR_DIGEST: &str =
+    "sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9";
+
+/// oras's `testdata/files/foobar` in `dir`: `foo1`, `foo2` (`foo`), `bar`, `config.json`,
+/// `annotation.json`, `to-be-attached`.
+pub fn foobar_files(dir: &Path) {
+    write_file(dir, "foobar/foo1", "foo");
+    write_file(dir, "foobar/foo2", "foo");
+    write_file(dir, "foobar/bar", "bar");
+    write_file(dir, "foobar/config.json", "{\"foo\":\"bar\"}");
+    write_file(dir, "foobar/to-be-attached", "attached\n");
+    write_file(
+        dir,
+        "foobar/annotation.json",
+        r#"{"$config":{"hello":"config"},"$manifest":{"hi":"manifest"},"foobar/bar":{"foo":"bar"}}"#,
+    );
+}
+
+/// The 12-hex prefix of a digest, as status lines print it.
+pub fn short(digest: &str) -> &str {
+    &digest["sha256:".len().."sha256:".len() + 12]
+}
+
+/// The `foobar` image of oras's test registry, rebuilt: layers `foo1`, `foo2`, `bar` (titled
+/// without a directory) and a `{}` config of `application/vnd.unknown.config.v1+json`, pushed
+/// to `reference`; returns its digest.
+pub fn push_foobar_image(reference: &str) -> String {
+    let work = crate::common::workdir();
+    for (name, bytes) in [
+        ("foo1", "foo"),
+        ("foo2", "foo"),
+        ("bar", "bar"),
+        ("cfg", "{}"),
+    ] {
+        write_file(work.path(), name, bytes);
+    }
+    let out = crate::common::ok(crate::common::oras_in(work.path()).args([
+        "push",
+        reference,
+        "foo1",
+        "foo2",
+        "bar",
+        "--config",
+        "cfg:application/vnd.unknown.config.v1+json",
+    ]));
+    crate::common::digest_line(&out)
+}
+
+/// The state keys of the `foobar` image's layers (`foobar.ImageLayerStateKeys`).
+pub const IMAGE_LAYERS: [Key<'static>; 3] = [
+    ("2c26b46b68ff", "foo1"),
+    ("2c26b46b68ff", "foo2"),
+    ("fcde2b2edba5", "bar"),
+];
+
+/// `oras manifest fetch <reference>` as JSON.
+pub fn fetch_manifest(reference: &str) -> serde_json::Value {
+    let out = crate::common::ok(crate::common::oras().args(["manifest", "fetch", reference]));
+    serde_json::from_str(&out).expect("manifest JSON")
+}
