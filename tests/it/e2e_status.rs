@@ -130,3 +130,62 @@ pub fn fetch_manifest(reference: &str) -> serde_json::Value {
     let out = crate::common::ok(crate::common::oras().args(["manifest", "fetch", reference]));
     serde_json::from_str(&out).expect("manifest JSON")
 }
+
+/// The `multi` index of oras's test registry, rebuilt in `repo` of `reg` (tag `multi`): images
+/// for linux/amd64, linux/arm64 and linux/arm/v7, each an image config and a `hello.tar`
+/// layer. Returns (index digest, amd64 manifest digest, amd64 config digest, layer digest).
+pub fn push_multi_arch(reg: &crate::common::Registry, repo: &str) -> [String; 4] {
+    let work = crate::common::workdir();
+    write_file(work.path(), "hello.tar", vec![0u8; 10240]);
+    let mut images = Vec::new();
+    let mut amd64 = (String::new(), String::new());
+    for (tag, arch, variant) in [
+        ("amd64", "amd64", None),
+        ("arm64", "arm64", None),
+        ("armv7", "arm", Some("v7")),
+    ] {
+        let config = match variant {
+            Some(v) => format!(r#"{{"architecture":"{arch}","os":"linux","variant":"{v}"}}"#),
+            None => format!(r#"{{"architecture":"{arch}","os":"linux"}}"#),
+        };
+        write_file(work.path(), "config.json", &config);
+        let reference = reg.reference(&format!("{repo}:{tag}"));
+        let out = crate::common::ok(crate::common::oras_in(work.path()).args([
+            "push",
+            &reference,
+            "hello.tar",
+            "--config",
+            "config.json:application/vnd.oci.image.config.v1+json",
+        ]));
+        images.push(tag);
+        if tag == "amd64" {
+            amd64 = (
+                crate::common::digest_line(&out),
+                crate::common::sha256_digest(config.as_bytes()),
+            );
+        }
+    }
+    let index = reg.reference(&format!("{repo}:multi"));
+    let out = crate::common::ok(
+        crate::common::oras()
+            .args(["manifest", "index", "create", &index])
+            .args(images),
+    );
+    let layer = crate::common::sha256_digest(&[0u8; 10240]);
+    [crate::common::digest_line(&out), amd64.0, amd64.1, layer]
+}
+
+/// `oras attach --artifact-type <kind> <subject> -a e2e=1`: a referrer with no files; returns
+/// its digest.
+pub fn attach(subject: &str, artifact_type: &str) -> String {
+    let work = crate::common::workdir();
+    let out = crate::common::ok(crate::common::oras_in(work.path()).args([
+        "attach",
+        "--artifact-type",
+        artifact_type,
+        subject,
+        "-a",
+        "e2e=1",
+    ]));
+    crate::common::digest_line(&out)
+}
