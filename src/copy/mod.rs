@@ -194,8 +194,15 @@ impl CopyOptions {
 /// futures nest one per level, overflow the stack.
 pub const MAX_GRAPH_DEPTH: usize = 64;
 
-/// A node is a digest plus its title: the same bytes under two names are two files.
-type NodeKey = (Digest, Option<String>);
+/// A node of the walk ([`node_key`]).
+type NodeKey = (Digest, String, Option<String>);
+
+/// A node of the walk: digest, media type (oras-go's tracker tells nodes apart by both) and
+/// title (two files with the same bytes are two files).
+fn node_key(desc: &Descriptor) -> NodeKey {
+    let title = desc.title().map(str::to_string);
+    (desc.digest.clone(), desc.media_type.clone(), title)
+}
 
 struct Ctx<'a> {
     src: &'a dyn ReadOnlyTarget,
@@ -288,9 +295,12 @@ pub(crate) async fn copy_graph(
         Some((tag, Err(_))) => Some(tag),
         _ => None,
     };
-    copy_root(src, dst, &root, bytes.clone(), tag, opts).await?;
+    // One walk for the artifact and its referrers: a node they share is copied and reported
+    // once (oras-go's `ExtendedCopyGraph` tracks every node of the whole graph).
+    let ctx = Ctx::new(src, dst, opts);
+    copy_root_in(&ctx, &root, bytes.clone(), tag).await?;
     if opts.referrers {
-        copy_referrers(src, dst, &root, &bytes, opts)
+        copy_referrers_in(&ctx, &root, &bytes)
             .await
             .map_err(|e| e.context(format!("copying the referrers of {}", root.digest)))?;
     }
@@ -330,16 +340,44 @@ pub async fn copy_root(
     dst_ref: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<()> {
-    let ctx = Ctx {
-        src,
-        dst,
-        opts,
-        permits: Semaphore::new(opts.concurrency.max(1)),
-        seen: Mutex::new(HashMap::new()),
-    };
-    let children = children_of(&ctx, &root.media_type, &bytes)?;
-    copy_children(&ctx, children, 1).await?;
-    let observer = &opts.observer;
+    copy_root_in(&Ctx::new(src, dst, opts), root, bytes, dst_ref).await
+}
+
+impl<'a> Ctx<'a> {
+    fn new(src: &'a dyn ReadOnlyTarget, dst: &'a dyn Target, opts: &'a CopyOptions) -> Self {
+        Ctx {
+            src,
+            dst,
+            opts,
+            permits: Semaphore::new(opts.concurrency.max(1)),
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records `desc` as copied, so the walk does not visit (nor report) it again.
+    fn mark_copied(&self, desc: &Descriptor) {
+        let key = node_key(desc);
+        let cell = self
+            .seen
+            .lock()
+            .expect("copy lock")
+            .entry(key)
+            .or_default()
+            .clone();
+        let _ = cell.set(());
+    }
+}
+
+/// [`copy_root`] within the walk `ctx`.
+async fn copy_root_in(
+    ctx: &Ctx<'_>,
+    root: &Descriptor,
+    bytes: Vec<u8>,
+    dst_ref: Option<&str>,
+) -> Result<()> {
+    let (dst, observer) = (ctx.dst, &ctx.opts.observer);
+    let children = children_of(ctx, &root.media_type, &bytes)?;
+    copy_children(ctx, children, 1).await?;
     match dst_ref {
         Some(tag) => {
             // The root is always written under its tag, even when the digest already exists.
@@ -358,6 +396,7 @@ pub async fn copy_root(
             observer.on_done(root);
         }
     }
+    ctx.mark_copied(root);
     Ok(())
 }
 
@@ -403,7 +442,7 @@ fn copy_node<'a>(ctx: &'a Ctx<'a>, desc: Descriptor, depth: usize) -> BoxFuture<
                 desc.digest
             )));
         }
-        let key = (desc.digest.clone(), desc.title().map(str::to_string));
+        let key = node_key(&desc);
         let cell = ctx
             .seen
             .lock()
@@ -637,6 +676,14 @@ pub async fn copy_referrers(
     root_bytes: &[u8],
     opts: &CopyOptions,
 ) -> Result<()> {
+    let ctx = Ctx::new(src, dst, opts);
+    ctx.mark_copied(root);
+    copy_referrers_in(&ctx, root, root_bytes).await
+}
+
+/// [`copy_referrers`] within the walk `ctx`, which has copied `root`.
+async fn copy_referrers_in(ctx: &Ctx<'_>, root: &Descriptor, root_bytes: &[u8]) -> Result<()> {
+    let src = ctx.src;
     let mut queue = std::collections::VecDeque::from([root.clone()]);
     if media_type::is_index(&root.media_type) {
         queue.extend(
@@ -659,7 +706,7 @@ pub async fn copy_referrers(
             let bytes = read_manifest(fetched, &referrer)
                 .await
                 .map_err(|e| e.at(SRC))?;
-            copy_root(src, dst, &referrer, bytes, None, opts).await?;
+            copy_root_in(ctx, &referrer, bytes, None).await?;
             queue.push_back(referrer);
         }
     }

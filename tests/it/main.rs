@@ -11,6 +11,7 @@ mod blob;
 mod cache;
 mod cli_surface;
 mod directories;
+mod e2e_cp;
 mod e2e_pull;
 mod e2e_push;
 mod e2e_status;
