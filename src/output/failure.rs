@@ -65,23 +65,22 @@ fn library_error(err: &anyhow::Error) -> Option<&oras_rs::Error> {
     err.chain().find_map(|e| e.downcast_ref::<oras_rs::Error>())
 }
 
-/// Whether oras would print the error with the registry prefix: the registry said what went
-/// wrong (an error body), or a registry target lacks what was asked for.
+/// Whether oras would print the error with the registry prefix: the registry answered with an
+/// error status, or a registry target lacks what was asked for.
 fn is_registry_answer(lib: Option<&oras_rs::Error>, remote: bool) -> bool {
     match lib.map(oras_rs::Error::root) {
-        Some(oras_rs::Error::Response(r)) => !r.errors.is_empty(),
+        Some(oras_rs::Error::Response(_)) => true,
         Some(oras_rs::Error::NotFound(_)) => remote,
         _ => false,
     }
 }
 
-/// The message of `err`: what the registry said when it said something, else every cause
-/// joined with `: ` (the errors oras words in its own flags reworded).
+/// The message of `err`: what the registry said (its error codes, or without a body the
+/// request and status, as oras's `ReportErrResp`), else every cause joined with `: ` (the
+/// errors oras words in its own flags reworded).
 fn message(err: &anyhow::Error) -> String {
     let lib = library_error(err);
-    if let Some(oras_rs::Error::Response(r)) = lib.map(oras_rs::Error::root)
-        && !r.errors.is_empty()
-    {
+    if let Some(oras_rs::Error::Response(r)) = lib.map(oras_rs::Error::root) {
         // What a registry said reaches the terminal with its control characters escaped.
         return escape::line(&r.registry_message()).into_owned();
     }

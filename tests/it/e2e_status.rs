@@ -231,3 +231,29 @@ pub fn push_foobar_referrers(repo_ref: &str, image: &str) -> (String, String) {
         crate::common::sha256_digest(signature.as_bytes()),
     )
 }
+
+/// oras's `MatchKeyWords` / `MatchErrKeyWords`: every word is in `out`, case-insensitively.
+pub fn match_keywords(out: &str, words: &[&str]) {
+    let lowered = out.to_lowercase();
+    let missed: Vec<&&str> = words
+        .iter()
+        .filter(|w| !lowered.contains(&w.to_lowercase()))
+        .collect();
+    assert!(missed.is_empty(), "keywords missed: {missed:?} in:\n{out}");
+}
+
+/// `gbytes.Say("<flag> <value>\s+<mark>")`: the flag's description starts with `mark`.
+pub fn flag_marked(help: &str, flag: &str, mark: &str) {
+    let at = help
+        .find(&format!("{flag} "))
+        .unwrap_or_else(|| panic!("no {flag} in:\n{help}"));
+    let rest = help[at + flag.len()..].trim_start();
+    let rest = match rest.strip_prefix('<') {
+        Some(r) => r.split_once('>').map_or(r, |(_, after)| after).trim_start(),
+        None => rest,
+    };
+    assert!(
+        rest.starts_with(mark),
+        "{flag} is not marked {mark}:\n{help}"
+    );
+}

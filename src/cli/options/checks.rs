@@ -19,9 +19,19 @@ pub fn require_reference(reference: Option<String>, raw: &str, cmd: &str) -> Res
         None => bail!(Error::invalid_with_hint(
             format!("{raw:?}: no tag or digest specified"),
             format!(
-                "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras {cmd} -h\" for more options and examples"
+                "Usage: oras {}\nPlease specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras {cmd} -h\" for more options and examples",
+                usage(cmd)
             )
         )),
+    }
+}
+
+/// The `Use` line oras gives `cmd` (cobra's usage of the command).
+fn usage(cmd: &str) -> String {
+    match cmd {
+        "cp" => "cp [flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]".into(),
+        "tag" => "tag [flags] <name>{:<tag>|@<digest>} <new_tag> [...]".into(),
+        _ => format!("{cmd} [flags] <name>{{:<tag>|@<digest>}}"),
     }
 }
 

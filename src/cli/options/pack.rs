@@ -154,7 +154,7 @@ impl AttachPackArgs {
         if files.is_empty() && request.annotations.manifest.is_empty() {
             bail!(Error::invalid_with_hint(
                 "neither file nor annotation provided in the command",
-                "Please provide at least one file or one manifest annotation (--annotation) to attach."
+                "Usage: oras attach [flags] --artifact-type=<type> <name>{:<tag>|@<digest>} [{<file>[:<layer_media_type>]|--annotation <key>=<value>}...]\nPlease provide at least one file or one manifest annotation (--annotation) to attach."
             ));
         }
         request.artifact_type = Some(self.artifact_type.clone());
