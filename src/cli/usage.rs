@@ -4,6 +4,9 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
+/// The help page of a command oras marks as in preview: its description says so, as oras's does.
+pub const PREVIEW_HELP: &str = "{about-with-newline}\n** This command is in preview and under development. **\n\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
 /// The text to print for a parse error that is not a help or version request.
 pub fn render(err: &clap::Error) -> String {
     let text = err.render().to_string();
