@@ -193,7 +193,8 @@ pub fn attach(subject: &str, artifact_type: &str) -> String {
 /// The referrers of the `foobar` image in oras's test registry, rebuilt with `oras manifest
 /// push` (which keeps the referrers tag schema on Distribution): an SBOM whose subject is the
 /// image (config type `test/sbom.file`) and a signature whose subject is the SBOM (config type
-/// `test/signature.file`), both with the `{}` config. Returns (sbom, signature) digests.
+/// `test/signature.file`), both with the `{}` config; the SBOM is annotated with its creation
+/// time as oras's is. Returns (sbom, signature) digests.
 pub fn push_foobar_referrers(repo_ref: &str, image: &str) -> (String, String) {
     let work = crate::common::workdir();
     let size = crate::common::ok(crate::common::oras().args([
@@ -202,14 +203,15 @@ pub fn push_foobar_referrers(repo_ref: &str, image: &str) -> (String, String) {
         &format!("{repo_ref}@{image}"),
     ]))
     .len();
-    let referrer = |config_type: &str, subject: &str, subject_size: usize| {
+    let referrer = |config_type: &str, subject: &str, subject_size: usize, annotations: &str| {
         format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"{config_type}","digest":"{}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{}","size":2}}],"subject":{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{subject}","size":{subject_size}}}}}"#,
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"{config_type}","digest":"{}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{}","size":2}}],"subject":{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{subject}","size":{subject_size}}}{annotations}}}"#,
             crate::common::EMPTY_DIGEST,
             crate::common::EMPTY_DIGEST
         )
     };
-    let sbom = referrer("test/sbom.file", image, size);
+    let created = r#","annotations":{"org.opencontainers.image.created":"2023-01-18T08:37:42Z"}"#;
+    let sbom = referrer("test/sbom.file", image, size, created);
     write_file(work.path(), "sbom.json", &sbom);
     crate::common::ok(crate::common::oras_in(work.path()).args([
         "manifest",
@@ -218,7 +220,7 @@ pub fn push_foobar_referrers(repo_ref: &str, image: &str) -> (String, String) {
         "sbom.json",
     ]));
     let sbom_digest = crate::common::sha256_digest(sbom.as_bytes());
-    let signature = referrer("test/signature.file", &sbom_digest, sbom.len());
+    let signature = referrer("test/signature.file", &sbom_digest, sbom.len(), "");
     write_file(work.path(), "signature.json", &signature);
     crate::common::ok(crate::common::oras_in(work.path()).args([
         "manifest",
