@@ -8,8 +8,9 @@ use oras_rs::error::CopySide;
 
 use crate::output::{escape, hints};
 
-/// Set once a command reached for a registry: a "not found" is then the registry's answer and
-/// gets oras's registry prefix (an OCI layout's does not).
+/// Set once a command opened a registry target (`TargetArgs`, oras's `option.Target`): a "not
+/// found" is then the registry's answer and gets oras's registry prefix (an OCI layout's does
+/// not, nor does one of `backup`/`restore`, which oras reports plainly).
 static REMOTE: AtomicBool = AtomicBool::new(false);
 
 /// Notes that the command talks to a registry.
@@ -46,8 +47,8 @@ pub struct End<'a> {
 }
 
 /// The error of a copy from `src` to `dst`, prefixed as oras prefixes it: the failing side when
-/// the library says which one, else the registry prefix when the source is a registry and
-/// lacks the artifact.
+/// the library says which one, else the registry prefix for a registry's answer (the source
+/// registry lacking the artifact included), else `Error:`.
 pub fn copy_error(error: anyhow::Error, src: &End<'_>, dst: &End<'_>) -> anyhow::Error {
     let lib = library_error(&error);
     let prefix = match lib.and_then(oras_rs::Error::copy_side) {
@@ -55,8 +56,8 @@ pub fn copy_error(error: anyhow::Error, src: &End<'_>, dst: &End<'_>) -> anyhow:
             let end = if side == CopySide::Source { src } else { dst };
             format!("Error from {side} {} for {:?}:", end.kind, end.raw)
         }
-        None if src.kind == "registry" && is_registry_answer(lib, true) => REGISTRY_PREFIX.into(),
-        None => return error,
+        None if is_registry_answer(lib, src.kind == "registry") => REGISTRY_PREFIX.into(),
+        None => "Error:".into(),
     };
     anyhow::Error::new(Prefixed { prefix, error })
 }

@@ -25,6 +25,15 @@ fn paths(cmd: &str) -> &'static [&'static [&'static str]] {
             &["Exists"],
             &["Mounted"],
         ],
+        // Not in the stored matcher (it predates backup/restore): the words oras v1.3's
+        // backup and restore print for a node.
+        "backup" => &[&["Pulling", "Pulled"], &["Exists"], &["Skipped"]],
+        "restore" => &[
+            &["Pushing", "Pushed"],
+            &["Exists"],
+            &["Skipped"],
+            &["Mounted"],
+        ],
         other => panic!("no status paths for {other}"),
     }
 }

@@ -293,6 +293,8 @@ impl TargetArgs {
     pub fn open(&self, raw: &str) -> Result<Opened<dyn Target>> {
         match self.locate(raw)? {
             Location::Registry(reference) => {
+                // A target's "not found" is the registry's answer (oras's `Target.ModifyError`).
+                crate::output::failure::note_remote();
                 let repo = self.remote.repository(&reference)?;
                 Ok(Opened {
                     target: Arc::new(repo),

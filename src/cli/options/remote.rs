@@ -360,13 +360,11 @@ impl RemoteArgs {
 
     /// The registry `host` as a whole (for the catalog), reached as these flags say.
     pub fn registry(&self, host: &str) -> Result<Registry> {
-        crate::output::failure::note_remote();
         Ok(Registry::open(host, &self.options()?)?)
     }
 
     /// The repository `reference` names, reached as these flags say.
     pub fn repository(&self, reference: &Reference) -> Result<Repository> {
-        crate::output::failure::note_remote();
         Ok(Repository::open_reference(reference, &self.options()?)?)
     }
 }

@@ -34,7 +34,10 @@ pub async fn run(args: LsArgs) -> Result<()> {
         None => (args.registry.as_str(), None),
     };
     if namespace.is_some_and(|n| n.contains([':', '@'])) {
-        anyhow::bail!("{:?}: tags or digests should not be provided", args.registry);
+        anyhow::bail!(
+            "{:?}: tags or digests should not be provided",
+            args.registry
+        );
     }
     let prefix = namespace.filter(|n| !n.is_empty()).map(|n| format!("{n}/"));
     let context = match &prefix {
