@@ -12,6 +12,7 @@ mod cache;
 mod cli_surface;
 mod directories;
 mod e2e_attach;
+mod e2e_auth;
 mod e2e_backup;
 mod e2e_cp;
 mod e2e_discover;
