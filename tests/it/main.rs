@@ -14,6 +14,7 @@ mod directories;
 mod e2e_attach;
 mod e2e_auth;
 mod e2e_backup;
+mod e2e_blob;
 mod e2e_cp;
 mod e2e_discover;
 mod e2e_pull;
