@@ -45,6 +45,15 @@ pub enum Error {
     /// A tag, manifest or blob the registry or store does not have.
     #[error("{0}: not found")]
     NotFound(String),
+    /// A backup found no tags in the repository `name`, or a restore none in the OCI layout
+    /// `name` (`layout`).
+    #[error("no tags found in {}", if *layout { format!("OCI layout {name}") } else { format!("repository {name:?}") })]
+    NoTags {
+        /// The repository or the layout path.
+        name: String,
+        /// Whether `name` is an OCI layout.
+        layout: bool,
+    },
     /// A copy failed on one side (oras-go's `CopyError`): reading the source or writing the
     /// destination. Displays as the failure itself; [`Error::root`] looks through it.
     #[error(transparent)]

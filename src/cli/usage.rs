@@ -4,9 +4,6 @@
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
-/// The help page of a command oras marks as in preview: its description says so, as oras's does.
-pub const PREVIEW_HELP: &str = "{about-with-newline}\n** This command is in preview and under development. **\n\n{usage-heading} {usage}\n\n{all-args}{after-help}";
-
 /// The text to print for a parse error that is not a help or version request.
 pub fn render(err: &clap::Error) -> String {
     let text = err.render().to_string();
@@ -17,26 +14,10 @@ pub fn render(err: &clap::Error) -> String {
         let usage = rest.find("\nUsage:").map_or("", |i| &rest[i..]);
         return format!(
             "Error: required flag(s) {flags} not set\n{}",
-            pointer(usage)
+            crate::output::help::pointer(usage)
         );
     }
-    format!("Error: {}", pointer(rest))
-}
-
-/// clap's `--help` pointer worded as oras's: `Run "oras push -h" for more options and examples`.
-fn pointer(text: &str) -> String {
-    let Some(usage) = text.find("Usage: ").map(|i| &text[i + "Usage: ".len()..]) else {
-        return text.to_string();
-    };
-    let path: Vec<&str> = usage
-        .split_whitespace()
-        .take_while(|w| !w.starts_with(['<', '[', '-']))
-        .collect();
-    let run = format!(
-        "Run \"{} -h\" for more options and examples",
-        path.join(" ")
-    );
-    text.replace("For more information, try '--help'.", &run)
+    format!("Error: {}", crate::output::help::pointer(rest))
 }
 
 /// `"a", "b"` when every missing argument is a flag (`--a <A>`), as cobra lists them.

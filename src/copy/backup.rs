@@ -253,10 +253,10 @@ pub async fn backup(
             .map_err(|e| e.context(format!("listing the tags of {name}")))?;
         tags.sort();
         if tags.is_empty() {
-            return Err(Error::invalid_with_hint(
-                format!("no tags found in repository {name:?}"),
-                format!("If you want to list available tags in {name:?}, use \"oras repo tags\""),
-            ));
+            return Err(Error::NoTags {
+                name: name.to_string(),
+                layout: false,
+            });
         }
     }
     (opts.progress)(BackupEvent::Found {
@@ -343,14 +343,9 @@ pub async fn restore(
     if input.as_os_str().is_empty() {
         return Err(Error::invalid("the input path cannot be empty"));
     }
-    let no_tags = || {
-        let input = input.display();
-        Error::invalid_with_hint(
-            format!("no tags found in OCI layout {input}"),
-            format!(
-                "If you want to list available tags in {input}, use \"oras repo tags --oci-layout\""
-            ),
-        )
+    let no_tags = || Error::NoTags {
+        name: input.display().to_string(),
+        layout: true,
     };
     // A directory that is not a layout holds no tags (oras-go's `oci.New` would make it one).
     if input.is_dir() && !input.join("oci-layout").exists() {

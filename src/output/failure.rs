@@ -107,7 +107,16 @@ pub fn report(err: &anyhow::Error) {
         }
     };
     eprintln!("{} {}", escape::control(&prefix), message(inner));
-    if let Some(hint) = library_error(inner).and_then(|e| e.root().hint()) {
+    let root = library_error(inner).map(oras_rs::Error::root);
+    if let Some(oras_rs::Error::NoTags { name, layout }) = root {
+        let (name, flag) = match layout {
+            true => (name.clone(), " --oci-layout"),
+            false => (format!("{name:?}"), ""),
+        };
+        let hint =
+            format!("If you want to list available tags in {name}, use \"oras repo tags{flag}\"");
+        eprintln!("{}", escape::control(&hint));
+    } else if let Some(hint) = root.and_then(oras_rs::Error::hint) {
         eprintln!("{}", escape::control(&hints::render(&hint)));
     }
 }

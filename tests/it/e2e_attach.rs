@@ -95,7 +95,7 @@ fn should_fail_if_distribution_spec_is_unknown() {
 
 #[test]
 fn should_fail_and_show_detailed_error_description_if_no_argument_provided() {
-    let err = fails(&mut oras().arg("attach"));
+    let err = fails(oras().arg("attach"));
     assert!(
         err.contains("\nUsage: oras attach") && err.contains("Run \"oras attach -h\""),
         "{err}"

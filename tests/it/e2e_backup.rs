@@ -101,7 +101,7 @@ fn backup_should_show_help_description_with_experimental_flag() {
 
 #[test]
 fn backup_should_fail_when_no_reference_provided() {
-    match_keywords(&fails(&mut oras().arg("backup")), &["Error:"]);
+    match_keywords(&fails(oras().arg("backup")), &["Error:"]);
 }
 
 #[test]
@@ -442,7 +442,7 @@ fn restore_should_show_help_description_with_experimental_flag() {
 
 #[test]
 fn restore_should_fail_when_no_reference_provided() {
-    match_keywords(&fails(&mut oras().arg("restore")), &["Error:"]);
+    match_keywords(&fails(oras().arg("restore")), &["Error:"]);
 }
 
 #[test]

@@ -52,7 +52,7 @@ fn should_show_help_doc_with_feature_flags() {
 
 #[test]
 fn should_fail_when_no_reference_provided() {
-    assert!(fails(&mut oras().arg("cp")).contains("Error:"));
+    assert!(fails(oras().arg("cp")).contains("Error:"));
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn should_fail_when_source_doesnt_exist() {
 
 #[test]
 fn should_fail_and_show_detailed_error_description_if_no_argument_provided() {
-    let err = fails(&mut oras().arg("cp"));
+    let err = fails(oras().arg("cp"));
     assert!(
         err.contains("\nUsage: oras cp") && err.contains("Run \"oras cp -h\""),
         "{err}"

@@ -67,7 +67,7 @@ fn should_show_preview_and_help_doc() {
 
 #[test]
 fn should_fail_when_no_subject_reference_provided() {
-    match_keywords(&fails(&mut oras().arg("discover")), &["Error:"]);
+    match_keywords(&fails(oras().arg("discover")), &["Error:"]);
 }
 
 #[test]
@@ -82,7 +82,7 @@ fn should_fail_when_no_tag_or_digest_found_in_provided_subject_reference() {
 
 #[test]
 fn should_fail_and_show_detailed_error_description_if_no_argument_provided() {
-    let err = fails(&mut oras().arg("discover"));
+    let err = fails(oras().arg("discover"));
     assert!(
         err.contains("\nUsage: oras discover") && err.contains("Run \"oras discover -h\""),
         "{err}"

@@ -62,7 +62,7 @@ fn should_not_show_hint_for_empty_layer() {
 
 #[test]
 fn should_fail_and_show_detailed_error_description_if_no_argument_provided() {
-    let err = fails(&mut oras().arg("pull"));
+    let err = fails(oras().arg("pull"));
     assert!(err.contains("\nUsage: oras pull"), "{err}");
     assert!(err.contains("Run \"oras pull -h\""), "{err}");
 }

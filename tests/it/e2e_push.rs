@@ -21,7 +21,7 @@ fn should_show_help_description_with_feature_flags() {
 
 #[test]
 fn should_fail_and_show_detailed_error_description_if_no_argument_provided() {
-    let err = fails(&mut oras().arg("push"));
+    let err = fails(oras().arg("push"));
     assert!(err.contains("Error"), "{err}");
     assert!(err.contains("\nUsage: oras push"), "{err}");
     assert!(err.contains("Run \"oras push -h\""), "{err}");

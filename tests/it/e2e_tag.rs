@@ -9,7 +9,7 @@ const INVALID_TAG: &str = "i-dont-think-this-tag-exists";
 
 #[test]
 fn tag_should_fail_when_no_manifest_reference_provided() {
-    assert!(fails(&mut oras().arg("tag")).contains("Error:"));
+    assert!(fails(oras().arg("tag")).contains("Error:"));
 }
 
 #[test]
@@ -33,7 +33,7 @@ fn tag_should_fail_when_the_given_reference_is_invalid() {
 
 #[test]
 fn tag_should_fail_and_show_detailed_error_description_if_no_argument_provided() {
-    let err = fails(&mut oras().arg("tag"));
+    let err = fails(oras().arg("tag"));
     assert!(
         err.contains("\nUsage: oras tag") && err.contains("Run \"oras tag -h\""),
         "{err}"
@@ -204,7 +204,7 @@ fn resolve_should_show_help_description_with_feature_mark() {
 
 #[test]
 fn resolve_should_fail_when_no_manifest_reference_provided() {
-    assert!(fails(&mut oras().arg("resolve")).contains("Error:"));
+    assert!(fails(oras().arg("resolve")).contains("Error:"));
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn resolve_should_fail_with_empty_response_when_returned_response_doesnt_have_bo
 
 #[test]
 fn resolve_should_fail_and_show_detailed_error_description_if_no_argument_provided() {
-    let err = fails(&mut oras().arg("resolve"));
+    let err = fails(oras().arg("resolve"));
     assert!(
         err.contains("\nUsage: oras resolve") && err.contains("Run \"oras resolve -h\""),
         "{err}"
