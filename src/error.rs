@@ -45,6 +45,19 @@ pub enum Error {
     /// A tag, manifest or blob the registry or store does not have.
     #[error("{0}: not found")]
     NotFound(String),
+    /// A backup found no tags in the repository `name`, or a restore none in the OCI layout
+    /// `name` (`layout`).
+    #[error("no tags found in {}", if *layout { format!("OCI layout {name}") } else { format!("repository {name:?}") })]
+    NoTags {
+        /// The repository or the layout path.
+        name: String,
+        /// Whether `name` is an OCI layout.
+        layout: bool,
+    },
+    /// A copy failed on one side (oras-go's `CopyError`): reading the source or writing the
+    /// destination. Displays as the failure itself; [`Error::root`] looks through it.
+    #[error(transparent)]
+    Copy(Box<CopyFailed>),
     /// Content that did not match its descriptor.
     // The inner errors are part of the message, not `source`s, so `{:#}` does not print them twice.
     #[error("{context}: {mismatch}")]
@@ -163,6 +176,64 @@ pub enum Error {
     },
 }
 
+/// Which side of a copy failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopySide {
+    /// Reading the source.
+    Source,
+    /// Writing (or asking) the destination.
+    Destination,
+}
+
+impl std::fmt::Display for CopySide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CopySide::Source => "source",
+            CopySide::Destination => "destination",
+        })
+    }
+}
+
+/// The failure of one side of a copy: [`Error::Copy`].
+#[derive(Debug)]
+pub struct CopyFailed {
+    /// The side that failed.
+    pub side: CopySide,
+    /// What failed there.
+    pub error: Error,
+}
+
+impl std::fmt::Display for CopyFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for CopyFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
+    }
+}
+
+impl Error {
+    /// `self` as the failure of `side` of a copy; an error already placed keeps its side.
+    pub fn at(self, side: CopySide) -> Self {
+        match self {
+            Error::Copy(_) => self,
+            error => Error::Copy(Box::new(CopyFailed { side, error })),
+        }
+    }
+
+    /// The side of a copy that failed, when this is (or wraps) a copy failure.
+    pub fn copy_side(&self) -> Option<CopySide> {
+        match self {
+            Error::Copy(c) => Some(c.side),
+            Error::Context { source, .. } => source.copy_side(),
+            _ => None,
+        }
+    }
+}
+
 /// What the user can do next about an error, when the remedy depends on how the library is
 /// driven: the `oras` binary words each one with its flags; a Rust program maps them to its own
 /// options ([`crate::registry::RemoteOptions`], [`crate::content::file::WritePolicy`], …).
@@ -273,6 +344,7 @@ impl Error {
     pub fn root(&self) -> &Error {
         match self {
             Error::Context { source, .. } => source.root(),
+            Error::Copy(c) => c.error.root(),
             other => other,
         }
     }
@@ -297,6 +369,7 @@ impl Error {
     pub fn hint(&self) -> Option<Hint> {
         match self {
             Error::Context { source, .. } => source.hint(),
+            Error::Copy(c) => c.error.hint(),
             Error::Reference(_) => Some(
                 "Please make sure the provided reference is in the form of <registry>/<repo>[:tag|@digest]"
                     .into(),
@@ -349,7 +422,13 @@ pub(crate) fn read_error(desc: &crate::oci::Descriptor, e: std::io::Error) -> Er
 pub(crate) fn describe_io(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.find(" (os error ") {
-        Some(i) => text[..i].to_string(),
+        // The OS's own words in lower case, as Go prints them: "no such file or directory".
+        Some(i) => {
+            let mut chars = text[..i].chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
         None => text,
     }
 }

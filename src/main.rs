@@ -135,38 +135,7 @@ fn init_logging(debug: bool) {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
-/// Prints an error the way oras does: `Error: …`, or `Error response from registry: …` with the
-/// registry's own codes, then a hint line when we know what the user should do.
+/// Prints an error the way oras does ([`output::failure::report`]).
 fn report(err: &anyhow::Error) {
-    let lib = err
-        .chain()
-        .find_map(|e| e.downcast_ref::<oras_rs::Error>())
-        .map(oras_rs::Error::root);
-    match lib {
-        // What a registry said reaches the terminal with its control characters escaped.
-        Some(oras_rs::Error::Response(r)) if !r.errors.is_empty() => {
-            let message = r.registry_message();
-            eprintln!(
-                "Error response from registry: {}",
-                output::escape::line(&message)
-            );
-        }
-        _ => {
-            // `{err:#}`, with the errors `oras` words in its own flags reworded.
-            let message = err
-                .chain()
-                .map(|e| output::hints::reword(e).unwrap_or_else(|| e.to_string()))
-                .collect::<Vec<_>>()
-                .join(": ");
-            eprintln!("Error: {}", output::escape::control(&message))
-        }
-    }
-    let hint = lib.and_then(|e| {
-        e.hint()
-            .map(|h| output::hints::render(&h))
-            .or_else(|| output::hints::flag_hint(e).map(str::to_string))
-    });
-    if let Some(hint) = hint {
-        eprintln!("{}", output::escape::control(&hint));
-    }
+    output::failure::report(err);
 }

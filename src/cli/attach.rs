@@ -13,6 +13,7 @@ use crate::output::{self, push::AttachReport};
 /// [Preview] Attach files to an existing artifact
 #[derive(Args, Debug)]
 #[command(
+    help_template = crate::output::help::PREVIEW_HELP,
     after_help = "Example - Attach file 'hi.txt' with artifact type 'doc/example' to manifest 'hello:v1' in registry 'localhost:5000':\n  oras attach --artifact-type doc/example localhost:5000/hello:v1 hi.txt\n\nExample - Attach an artifact with only annotations:\n  oras attach --artifact-type doc/example --annotation \"key=val\" localhost:5000/hello:v1\n\nExample - Attach file 'hi.txt' and export the pushed manifest to 'manifest.json':\n  oras attach --artifact-type doc/example --export-manifest manifest.json localhost:5000/hello:v1 hi.txt"
 )]
 pub struct AttachArgs {

@@ -3,12 +3,12 @@
 //! are repositories of the same registry.
 
 use crate::cli::options::ConcurrencyArgs;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use oras_rs::{CopyOptions, copy};
 
-use super::options::{CommonArgs, CopyEndsArgs, PlatformArgs};
-use crate::output::{self, copy::CopyReport, report::print_text};
+use super::options::{CommonArgs, CopyEndsArgs, PlatformArgs, TargetKind};
+use crate::output::{self, copy::CopyReport, failure, report::print_text};
 
 /// Copy artifacts from one target to another
 #[derive(Args, Debug)]
@@ -53,12 +53,18 @@ pub async fn run(args: CpArgs, common: &CommonArgs) -> Result<()> {
         .with_referrers(args.recursive)
         .with_tags(ends.extra_tags.clone());
     let (to_ref, source) = (dst.reference.as_deref(), &args.source);
+    let (from, to) = (end(src.kind, source), end(dst.kind, &args.destination));
     let root = copy(&*src.target, &ends.src_ref, &*dst.target, to_ref, &opts)
         .await
-        .with_context(|| format!("copying {source} to {destination}"))?;
+        .map_err(|e| failure::copy_error(e.into(), &from, &to))?;
     status.finish();
     print_text(&CopyReport::new(&ends, source, destination, root));
     Ok(())
+}
+
+fn end(kind: TargetKind, raw: &str) -> failure::End<'_> {
+    let kind = kind.marker().trim_matches(['[', ']']);
+    failure::End { kind, raw }
 }
 
 #[cfg(test)]

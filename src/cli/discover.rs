@@ -12,6 +12,7 @@ use crate::output::discover::{DiscoverReport, resolve_format};
 /// [Preview] Discover referrers of a manifest in a registry or an OCI image layout
 #[derive(Args, Debug)]
 #[command(
+    help_template = crate::output::help::PREVIEW_HELP,
     after_help = "Example - Discover referrers of manifest 'hello:v1' in registry 'localhost:5000', displayed in a tree view:\n  oras discover localhost:5000/hello:v1\n\nExample - Discover referrers with type 'test-artifact':\n  oras discover --artifact-type test-artifact localhost:5000/hello:v1\n\nExample - Discover referrers as JSON:\n  oras discover localhost:5000/hello:v1 --format json"
 )]
 pub struct DiscoverArgs {

@@ -8,7 +8,7 @@ use super::options::{PlatformArgs, TargetArgs};
 use crate::cli::options::checks;
 use crate::output;
 
-/// [Preview] Resolves digest of the target artifact
+/// [Experimental] Resolves digest of the target artifact
 #[derive(Args, Debug)]
 #[command(
     after_help = "Example - Resolve digest of the target artifact:\n  oras resolve localhost:5000/hello-world:v1\n\nExample - Resolve digest of a platform of a multi-platform image:\n  oras resolve --platform linux/arm64 localhost:5000/hello-world:v1\n\nExample - Print the full reference:\n  oras resolve -l localhost:5000/hello-world:v1"

@@ -12,9 +12,12 @@ pub fn render(err: &clap::Error) -> String {
         && let Some(flags) = missing_flags(err)
     {
         let usage = rest.find("\nUsage:").map_or("", |i| &rest[i..]);
-        return format!("Error: required flag(s) {flags} not set\n{usage}");
+        return format!(
+            "Error: required flag(s) {flags} not set\n{}",
+            crate::output::help::pointer(usage)
+        );
     }
-    format!("Error: {rest}")
+    format!("Error: {}", crate::output::help::pointer(rest))
 }
 
 /// `"a", "b"` when every missing argument is a flag (`--a <A>`), as cobra lists them.

@@ -377,7 +377,7 @@ impl OciLayoutTar {
         let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
         let bad = |what: String| {
             Error::invalid(format!(
-                "{}: not a valid OCI image layout tar archive: {what}",
+                "{}: invalid OCI Image Layout tar archive: {what}",
                 path.display()
             ))
         };

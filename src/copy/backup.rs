@@ -162,6 +162,13 @@ impl BackupOptions {
 /// # Ok::<(), oras_rs::Error>(())
 /// ```
 pub fn repository_tags(raw: &str) -> Result<(Reference, Vec<String>)> {
+    // Any `@` is a digest reference, refused before the reference is parsed (as oras does), so
+    // `repo@sha256:<bad>` and `repo:v1,@sha256:…` get this error rather than a parse error.
+    if raw.contains('@') {
+        return Err(Error::invalid(format!(
+            "digest references are not supported: {raw:?}"
+        )));
+    }
     let (reference, extra) = parse_with_tags(raw)?;
     if reference.digest.is_some() {
         return Err(Error::invalid(format!(
@@ -234,10 +241,10 @@ pub async fn backup(
     if to_tar && output.is_dir() {
         return Err(Error::invalid_with_hint(
             format!(
-                "{}: is a directory, a tar file was expected",
+                "{}: is a directory, a tar file was expected: the output path already exists and is a directory",
                 output.display()
             ),
-            "Give a file path ending in .tar, or a directory path without .tar to back up into a directory.",
+            "To back up to a tar archive, please specify a different output file name or remove the existing directory.",
         ));
     }
     if tags.is_empty() {
@@ -246,7 +253,10 @@ pub async fn backup(
             .map_err(|e| e.context(format!("listing the tags of {name}")))?;
         tags.sort();
         if tags.is_empty() {
-            return Err(Error::invalid(format!("no tags found in {name}")));
+            return Err(Error::NoTags {
+                name: name.to_string(),
+                layout: false,
+            });
         }
     }
     (opts.progress)(BackupEvent::Found {
@@ -333,6 +343,14 @@ pub async fn restore(
     if input.as_os_str().is_empty() {
         return Err(Error::invalid("the input path cannot be empty"));
     }
+    let no_tags = || Error::NoTags {
+        name: input.display().to_string(),
+        layout: true,
+    };
+    // A directory that is not a layout holds no tags (oras-go's `oci.New` would make it one).
+    if input.is_dir() && !input.join("oci-layout").exists() {
+        return Err(no_tags());
+    }
     let source = layout::open_read(input)
         .map_err(|e| e.context(format!("opening the backup {}", input.display())))?;
     if input.is_file() {
@@ -342,10 +360,7 @@ pub async fn restore(
     if tags.is_empty() {
         tags = crate::content::tags(&*source, None).await?;
         if tags.is_empty() {
-            return Err(Error::invalid(format!(
-                "no tags found in the backup {}",
-                input.display()
-            )));
+            return Err(no_tags());
         }
     }
     (opts.progress)(BackupEvent::Found {

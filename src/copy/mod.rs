@@ -24,7 +24,10 @@ use tokio::sync::{OnceCell, Semaphore};
 
 use crate::content::{BlobReader, Mount, ReadOnlyTarget, Target, read_manifest};
 use crate::digest::{Digest, VerifyError, VerifyingReader};
-use crate::error::{Error, Result};
+use crate::error::{CopySide, Error, Result};
+
+const SRC: CopySide = CopySide::Source;
+const DST: CopySide = CopySide::Destination;
 use crate::oci::{self, Descriptor, Platform, media_type};
 use crate::reference::Reference;
 
@@ -191,8 +194,15 @@ impl CopyOptions {
 /// futures nest one per level, overflow the stack.
 pub const MAX_GRAPH_DEPTH: usize = 64;
 
-/// A node is a digest plus its title: the same bytes under two names are two files.
-type NodeKey = (Digest, Option<String>);
+/// A node of the walk ([`node_key`]).
+type NodeKey = (Digest, String, Option<String>);
+
+/// A node of the walk: digest, media type (oras-go's tracker tells nodes apart by both) and
+/// title (two files with the same bytes are two files).
+fn node_key(desc: &Descriptor) -> NodeKey {
+    let title = desc.title().map(str::to_string);
+    (desc.digest.clone(), desc.media_type.clone(), title)
+}
 
 struct Ctx<'a> {
     src: &'a dyn ReadOnlyTarget,
@@ -269,6 +279,7 @@ pub(crate) async fn copy_graph(
     dst_ref: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<(Descriptor, Vec<u8>)> {
+    // Resolving the root is not one side of the copy (oras-go's `Copy` reports it plainly).
     let (root, bytes) = src.fetch_reference(src_ref).await?;
     let (root, bytes) = match &opts.platform {
         Some(p) => platform::select_platform(src, &root, bytes, p).await?,
@@ -284,13 +295,18 @@ pub(crate) async fn copy_graph(
         Some((tag, Err(_))) => Some(tag),
         _ => None,
     };
-    copy_root(src, dst, &root, bytes.clone(), tag, opts).await?;
+    // One walk for the artifact and its referrers: a node they share is copied and reported
+    // once (oras-go's `ExtendedCopyGraph` tracks every node of the whole graph).
+    let ctx = Ctx::new(src, dst, opts);
+    copy_root_in(&ctx, &root, bytes.clone(), tag).await?;
     if opts.referrers {
-        copy_referrers(src, dst, &root, &bytes, opts)
+        copy_referrers_in(&ctx, &root, &bytes)
             .await
             .map_err(|e| e.context(format!("copying the referrers of {}", root.digest)))?;
     }
-    crate::tag::tag_bytes_n(dst, &root, &bytes, &opts.extra_tags, opts.concurrency).await?;
+    crate::tag::tag_bytes_n(dst, &root, &bytes, &opts.extra_tags, opts.concurrency)
+        .await
+        .map_err(|e| e.at(DST))?;
     Ok((root, bytes))
 }
 
@@ -324,31 +340,63 @@ pub async fn copy_root(
     dst_ref: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<()> {
-    let ctx = Ctx {
-        src,
-        dst,
-        opts,
-        permits: Semaphore::new(opts.concurrency.max(1)),
-        seen: Mutex::new(HashMap::new()),
-    };
-    let children = children_of(&ctx, &root.media_type, &bytes)?;
-    copy_children(&ctx, children, 1).await?;
-    let observer = &opts.observer;
+    copy_root_in(&Ctx::new(src, dst, opts), root, bytes, dst_ref).await
+}
+
+impl<'a> Ctx<'a> {
+    fn new(src: &'a dyn ReadOnlyTarget, dst: &'a dyn Target, opts: &'a CopyOptions) -> Self {
+        Ctx {
+            src,
+            dst,
+            opts,
+            permits: Semaphore::new(opts.concurrency.max(1)),
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records `desc` as copied, so the walk does not visit (nor report) it again.
+    fn mark_copied(&self, desc: &Descriptor) {
+        let key = node_key(desc);
+        let cell = self
+            .seen
+            .lock()
+            .expect("copy lock")
+            .entry(key)
+            .or_default()
+            .clone();
+        let _ = cell.set(());
+    }
+}
+
+/// [`copy_root`] within the walk `ctx`.
+async fn copy_root_in(
+    ctx: &Ctx<'_>,
+    root: &Descriptor,
+    bytes: Vec<u8>,
+    dst_ref: Option<&str>,
+) -> Result<()> {
+    let (dst, observer) = (ctx.dst, &ctx.opts.observer);
+    let children = children_of(ctx, &root.media_type, &bytes)?;
+    copy_children(ctx, children, 1).await?;
     match dst_ref {
         Some(tag) => {
             // The root is always written under its tag, even when the digest already exists.
             observer.on_start(root);
-            dst.push_reference(root, bytes, tag).await?;
+            dst.push_reference(root, bytes, tag)
+                .await
+                .map_err(|e| e.at(DST))?;
             observer.on_done(root);
         }
-        None if dst.exists(root).await? => observer.on_exists(root),
+        None if dst.exists(root).await.map_err(|e| e.at(DST))? => observer.on_exists(root),
         None => {
             observer.on_start(root);
             dst.push(root, Box::pin(std::io::Cursor::new(bytes)))
-                .await?;
+                .await
+                .map_err(|e| e.at(DST))?;
             observer.on_done(root);
         }
     }
+    ctx.mark_copied(root);
     Ok(())
 }
 
@@ -394,7 +442,7 @@ fn copy_node<'a>(ctx: &'a Ctx<'a>, desc: Descriptor, depth: usize) -> BoxFuture<
                 desc.digest
             )));
         }
-        let key = (desc.digest.clone(), desc.title().map(str::to_string));
+        let key = node_key(&desc);
         let cell = ctx
             .seen
             .lock()
@@ -425,18 +473,20 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
                 .map_err(|_| Error::Protocol("copy cancelled".into()))?,
         )
     };
-    if ctx.dst.exists(desc).await? {
+    if ctx.dst.exists(desc).await.map_err(|e| e.at(DST))? {
         observer.on_exists(desc);
         return Ok(());
     }
     if is_manifest {
-        let bytes = read_manifest(ctx.src.fetch(desc).await?, desc).await?;
+        let fetched = ctx.src.fetch(desc).await.map_err(|e| e.at(SRC))?;
+        let bytes = read_manifest(fetched, desc).await.map_err(|e| e.at(SRC))?;
         let children = children_of(ctx, &desc.media_type, &bytes)?;
         copy_children(ctx, children, depth + 1).await?;
         observer.on_start(desc);
         ctx.dst
             .push(desc, Box::pin(std::io::Cursor::new(bytes)))
-            .await?;
+            .await
+            .map_err(|e| e.at(DST))?;
         observer.on_done(desc);
         return Ok(());
     }
@@ -450,7 +500,7 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
             // Not allowed to read the source repository: copying may still work (oras retries
             // without mounting too).
             Err(Error::Response(r)) if r.status == 401 || r.status == 403 => {}
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.at(DST)),
         }
     }
     observer.on_start(desc);
@@ -465,15 +515,15 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
     loop {
         match transfer_blob(ctx, desc).await {
             Ok(()) => break,
-            Err(Error::Response(r)) if r.status == 401 && !reauthorized => {
+            Err((_, Error::Response(r))) if r.status == 401 && !reauthorized => {
                 reauthorized = true;
                 tracing::debug!(digest = %desc.digest, "upload refused with 401; restarting it with a fresh token");
                 drop(r);
             }
-            Err(e) if restarts + 1 < UPLOAD_ATTEMPTS && upload_restartable(&e) => {
+            Err((_, e)) if restarts + 1 < UPLOAD_ATTEMPTS && upload_restartable(&e) => {
                 tokio::time::sleep(restart_backoff(restarts)).await;
                 restarts += 1;
-                if ctx.dst.exists(desc).await? {
+                if ctx.dst.exists(desc).await.map_err(|e| e.at(DST))? {
                     tracing::debug!(digest = %desc.digest, "blob arrived despite the failed upload");
                     break;
                 }
@@ -483,7 +533,7 @@ async fn copy_node_once(ctx: &Ctx<'_>, desc: &Descriptor, depth: usize) -> Resul
                     "upload failed ({e}); restarting it from the source"
                 );
             }
-            Err(e) => return Err(e),
+            Err((side, e)) => return Err(e.at(side)),
         }
     }
     let elapsed = started.elapsed();
@@ -524,9 +574,10 @@ fn restart_backoff(restart: u32) -> Duration {
 
 /// One transfer of a blob: a new reader of the source, verified (unless the destination checks
 /// the digest itself) and counted, pushed to the destination.
-async fn transfer_blob(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
+/// A failure says which side it came from.
+async fn transfer_blob(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<(), (CopySide, Error)> {
     let observer = &ctx.opts.observer;
-    let reader = ctx.src.fetch(desc).await?;
+    let reader = ctx.src.fetch(desc).await.map_err(|e| (SRC, e))?;
     // A destination that checks the digest of what it stores (a registry checks `?digest=`)
     // does not need the bytes hashed here too: that would hash every pushed file twice (once
     // when it was added, once on the way out). Everything else gets them verified.
@@ -541,7 +592,10 @@ async fn transfer_blob(ctx: &Ctx<'_>, desc: &Descriptor) -> Result<()> {
         observer: observer.clone(),
         read: 0,
     };
-    ctx.dst.push(desc, Box::pin(counted)).await
+    ctx.dst
+        .push(desc, Box::pin(counted))
+        .await
+        .map_err(|e| (DST, e))
 }
 
 /// Counts the bytes read through it for [`CopyObserver::on_progress`], and refuses more bytes
@@ -622,6 +676,14 @@ pub async fn copy_referrers(
     root_bytes: &[u8],
     opts: &CopyOptions,
 ) -> Result<()> {
+    let ctx = Ctx::new(src, dst, opts);
+    ctx.mark_copied(root);
+    copy_referrers_in(&ctx, root, root_bytes).await
+}
+
+/// [`copy_referrers`] within the walk `ctx`, which has copied `root`.
+async fn copy_referrers_in(ctx: &Ctx<'_>, root: &Descriptor, root_bytes: &[u8]) -> Result<()> {
+    let src = ctx.src;
     let mut queue = std::collections::VecDeque::from([root.clone()]);
     if media_type::is_index(&root.media_type) {
         queue.extend(
@@ -635,12 +697,16 @@ pub async fn copy_referrers(
     let mut visited: std::collections::HashSet<Digest> =
         queue.iter().map(|d| d.digest.clone()).collect();
     while let Some(node) = queue.pop_front() {
-        for referrer in crate::referrers::list(src, &node, None).await? {
+        let referrers = crate::referrers::list(src, &node, None).await;
+        for referrer in referrers.map_err(|e| e.at(SRC))? {
             if !visited.insert(referrer.digest.clone()) {
                 continue;
             }
-            let bytes = read_manifest(src.fetch(&referrer).await?, &referrer).await?;
-            copy_root(src, dst, &referrer, bytes, None, opts).await?;
+            let fetched = src.fetch(&referrer).await.map_err(|e| e.at(SRC))?;
+            let bytes = read_manifest(fetched, &referrer)
+                .await
+                .map_err(|e| e.at(SRC))?;
+            copy_root_in(ctx, &referrer, bytes, None).await?;
             queue.push_back(referrer);
         }
     }

@@ -237,8 +237,9 @@ impl<'a> PullPlan<'a> {
         opts: &PullOptions,
     ) -> Result<Self> {
         let (root, bytes) = resolve(src, reference, opts.platform.as_ref()).await?;
+        let config = oci::parse_manifest(&bytes).ok().map(|m| m.config);
         let filter = pull_filter(PullFilter {
-            config: oci::parse_manifest(&bytes).ok().map(|m| m.config),
+            config: config.clone(),
             config_title: opts.config.as_ref().map(|c| c.path.clone()),
             config_type: opts.config.as_ref().and_then(|c| c.media_type.clone()),
             media_types: opts.media_types.clone(),
@@ -257,6 +258,7 @@ impl<'a> PullPlan<'a> {
         dst.check_titles(&files)?;
         let skipped = Arc::new(Skipped {
             inner: opts.observer.clone(),
+            config,
             skipped: Mutex::new(Vec::new()),
         });
         let copy = CopyOptions::new()
@@ -302,6 +304,8 @@ impl<'a> PullPlan<'a> {
 /// Passes events on and records the skipped blobs.
 struct Skipped {
     inner: Arc<dyn CopyObserver>,
+    /// The root's config: reported when skipped, but no layer left out.
+    config: Option<Descriptor>,
     skipped: Mutex<Vec<Descriptor>>,
 }
 
@@ -316,7 +320,9 @@ impl CopyObserver for Skipped {
         self.inner.on_exists(desc);
     }
     fn on_skipped(&self, desc: &Descriptor) {
-        self.skipped.lock().expect("pull lock").push(desc.clone());
+        if self.config.as_ref() != Some(desc) {
+            self.skipped.lock().expect("pull lock").push(desc.clone());
+        }
         self.inner.on_skipped(desc);
     }
     fn on_mounted(&self, desc: &Descriptor) {
@@ -401,7 +407,7 @@ pub async fn pull_layer_to<W: AsyncWrite + Unpin + ?Sized>(
 
 /// What `pull` writes: titled layers (optionally only some media types) and, when asked, the
 /// config under a chosen name. Manifests are walked, the empty JSON blob is ignored, the config is
-/// ignored unless named, and other untitled blobs are skipped (and reported).
+/// skipped unless named, and other untitled blobs are skipped (all are reported).
 #[derive(Debug, Clone, Default)]
 pub struct PullFilter {
     /// The root manifest's config descriptor, if the root is an image manifest.
@@ -430,7 +436,8 @@ pub fn pull_filter(f: PullFilter) -> SuccessorFilter {
                         .insert(oci::annotations::TITLE.to_string(), title.clone());
                     Decision::Copy(Box::new(named))
                 }
-                _ => Decision::Ignore,
+                // Reported as skipped, as oras reports an unnamed config (`-v` shows it).
+                _ => Decision::Skip,
             };
         }
         if media_type::is_manifest(&desc.media_type) || media_type::is_index(&desc.media_type) {

@@ -8,6 +8,8 @@ pub mod blob;
 pub mod copy;
 pub mod discover;
 pub mod escape;
+pub mod failure;
+pub mod help;
 pub mod hints;
 pub mod manifest;
 pub mod model;

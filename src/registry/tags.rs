@@ -57,7 +57,10 @@ impl Repository {
         })
         .await
         .map_err(|e| match &e {
-            Error::Response(r) if r.status == 404 => Error::NotFound(self.name()),
+            // A registry that says why (`NAME_UNKNOWN`) keeps its words, as oras prints them.
+            Error::Response(r) if r.status == 404 && r.errors.is_empty() => {
+                Error::NotFound(self.name())
+            }
             _ => e,
         })
     }

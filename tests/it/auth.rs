@@ -909,7 +909,11 @@ fn identity_token_login_and_push_use_the_refresh_token_grant() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = stderr_of(&out);
-    assert!(stderr.contains("Error: POST"), "{stderr}");
+    // The token server's answer is an error response, printed as oras's `Remote.ModifyError` does.
+    assert!(
+        stderr.contains("Error response from registry: POST"),
+        "{stderr}"
+    );
     assert!(stderr.contains("response status code 401"), "{stderr}");
     assert!(
         !stderr.contains("wrong\n") && !stderr.contains("refresh_token="),
@@ -1890,7 +1894,9 @@ fn cp_takes_separate_credentials_for_source_and_destination() {
         "{stderr}"
     );
     assert!(
-        lines[1].starts_with("Error: ") && lines[1].contains("basic credential not found"),
+        // oras v1.3 names the side of a copy that failed (its `BinaryTarget.ModifyError`).
+        lines[1].starts_with(&format!("Error from destination registry for {dst:?}: "))
+            && lines[1].contains("basic credential not found"),
         "{stderr}"
     );
     let tag_dir = dest

@@ -228,7 +228,7 @@ fn backup_and_restore_errors() {
         &reg.reference("bk/err"),
     ]));
     assert!(
-        err.contains("No such file or directory") || err.contains("not found"),
+        err.contains("no such file or directory") || err.contains("not found"),
         "{err}"
     );
     let junk = write_file(dir.path(), "junk.tar", "not a tar at all");

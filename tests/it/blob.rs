@@ -83,7 +83,10 @@ fn push_from_stdin_needs_size_and_digest_and_verifies() {
             .output()
             .unwrap(),
     );
-    assert!(err.contains("content size must be provided"), "{err}");
+    assert!(
+        err.contains("`--size` must be provided if the blob is read from stdin"),
+        "{err}"
+    );
     let err = assert_clean_failure(
         &oras()
             .args([

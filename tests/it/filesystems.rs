@@ -164,7 +164,7 @@ fn d48_windows_reserved_names_are_refused_where_the_filesystem_refuses_them() {
     let stderr = fails(oras().args(["pull", &reference, "-o"]).arg(&out));
     assert!(
         stderr.contains(r#"Error: "CON" cannot be a file name in "#)
-            && stderr.contains("(Invalid argument)"),
+            && stderr.contains("(invalid argument)"),
         "{stderr}"
     );
     assert_eq!(strict.entries(), Vec::<String>::new());

@@ -558,7 +558,7 @@ fn layout_fetch_push_delete() {
         &l(":v1"),
     ]));
     assert!(
-        err.contains("--media-type cannot be used with an OCI image layout"),
+        err.contains("`--media-type` cannot be used with `--oci-layout` at the same time"),
         "{err}"
     );
 

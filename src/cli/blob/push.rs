@@ -50,7 +50,7 @@ pub async fn run(args: PushArgs, common: &CommonArgs) -> Result<()> {
             bail!("content digest must be provided if it is read from stdin");
         };
         let Some(size) = size else {
-            bail!("content size must be provided if it is read from stdin");
+            bail!("`--size` must be provided if the blob is read from stdin");
         };
         let desc = Descriptor::new(args.media_type.clone(), digest, size);
         let pushed = blob::push(&*target.target, &desc, tokio::io::stdin(), &status).await;

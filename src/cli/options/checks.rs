@@ -19,9 +19,19 @@ pub fn require_reference(reference: Option<String>, raw: &str, cmd: &str) -> Res
         None => bail!(Error::invalid_with_hint(
             format!("{raw:?}: no tag or digest specified"),
             format!(
-                "Please specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras {cmd} -h\" for more options and examples"
+                "Usage: oras {}\nPlease specify a reference in the form of \"<name>:<tag>\" or \"<name>@<digest>\". Run \"oras {cmd} -h\" for more options and examples",
+                usage(cmd)
             )
         )),
+    }
+}
+
+/// The `Use` line oras gives `cmd` (cobra's usage of the command).
+fn usage(cmd: &str) -> String {
+    match cmd {
+        "cp" => "cp [flags] <from>{:<tag>|@<digest>} <to>[:<tag>[,<tag>][...]]".into(),
+        "tag" => "tag [flags] <name>{:<tag>|@<digest>} <new_tag> [...]".into(),
+        _ => format!("{cmd} [flags] <name>{{:<tag>|@<digest>}}"),
     }
 }
 
@@ -109,7 +119,7 @@ pub fn check_fetch_flags(
         bail!("--output - can only be used with the text format");
     }
     if layout_types {
-        bail!("--media-type cannot be used with an OCI image layout");
+        bail!("`--media-type` cannot be used with `--oci-layout` at the same time");
     }
     Ok(())
 }
@@ -149,7 +159,7 @@ pub fn manifest_descriptor(bytes: &[u8], flag: Option<&str>, file: &str) -> Resu
     else {
         bail!(Error::invalid_with_hint(
             format!("media type is not specified via the flag \"--media-type\" nor in {file:?}"),
-            "Please specify a valid media type in the manifest JSON or via the \"--media-type\" flag"
+            "Usage: oras manifest push [flags] <name>[:<tag>[,<tag>][...]|@<digest>] <file>\nPlease specify a valid media type in the manifest JSON or via the \"--media-type\" flag"
         ));
     };
     Ok(oras_rs::manifest::describe(bytes, Some(&media_type))?)

@@ -284,7 +284,8 @@ impl TargetArgs {
                 reference,
             });
         }
-        Ok(Location::Registry(raw.parse()?))
+        let reference = raw.parse::<Reference>().map_err(oras_rs::Error::from)?;
+        Ok(Location::Registry(reference))
     }
 
     /// Opens `raw` for writing (push, cp destination, tag, attach). A layout must be a
@@ -292,6 +293,8 @@ impl TargetArgs {
     pub fn open(&self, raw: &str) -> Result<Opened<dyn Target>> {
         match self.locate(raw)? {
             Location::Registry(reference) => {
+                // A target's "not found" is the registry's answer (oras's `Target.ModifyError`).
+                crate::output::failure::note_remote();
                 let repo = self.remote.repository(&reference)?;
                 Ok(Opened {
                     target: Arc::new(repo),
@@ -370,7 +373,7 @@ impl TargetArgs {
     /// and the further tags in order.
     pub fn open_with_tags(&self, raw: &str) -> Result<(Opened<dyn Target>, Vec<String>)> {
         if !self.is_layout() {
-            let (reference, extra) = parse_with_tags(raw)?;
+            let (reference, extra) = parse_with_tags(raw).map_err(oras_rs::Error::from)?;
             return Ok((self.open(&reference.to_string())?, extra));
         }
         let mut pieces = raw.split(',');

@@ -97,7 +97,7 @@ pub struct PushPackArgs {
     #[arg(long, value_name = "TYPE")]
     artifact_type: Option<String>,
 
-    /// [Preview] Specify manifest type for building artifact. Options: v1.1, v1.0 (default "v1.1")
+    /// [Experimental] Specify manifest type for building artifact. Options: v1.1, v1.0 (default "v1.1")
     #[arg(long, value_name = "SPEC")]
     image_spec: Option<String>,
 
@@ -169,7 +169,7 @@ impl AttachPackArgs {
         if files.is_empty() && request.annotations.manifest.is_empty() {
             bail!(Error::invalid_with_hint(
                 "neither file nor annotation provided in the command",
-                "Please provide at least one file or one manifest annotation (--annotation) to attach."
+                "Usage: oras attach [flags] --artifact-type=<type> <name>{:<tag>|@<digest>} [{<file>[:<layer_media_type>]|--annotation <key>=<value>}...]\nPlease provide at least one file or one manifest annotation (--annotation) to attach."
             ));
         }
         request.artifact_type = Some(self.artifact_type.clone());

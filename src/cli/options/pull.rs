@@ -32,7 +32,7 @@ pub struct PullFileArgs {
     #[arg(long, value_name = "PATH[:TYPE]", alias = "manifest-config")]
     config: Option<String>,
 
-    /// Also pull the subject of the manifest, and its subject, recursively
+    /// [Preview] Recursively pull the subject of artifacts
     #[arg(long)]
     include_subject: bool,
 

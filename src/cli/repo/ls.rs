@@ -33,6 +33,12 @@ pub async fn run(args: LsArgs) -> Result<()> {
         Some((h, ns)) => (h, Some(ns.trim_end_matches('/'))),
         None => (args.registry.as_str(), None),
     };
+    if namespace.is_some_and(|n| n.contains([':', '@'])) {
+        anyhow::bail!(
+            "{:?}: tags or digests should not be provided",
+            args.registry
+        );
+    }
     let prefix = namespace.filter(|n| !n.is_empty()).map(|n| format!("{n}/"));
     let context = match &prefix {
         Some(p) => format!("could not list repositories for {host:?} with prefix {p:?}"),

@@ -1,0 +1,473 @@
+//! oras v1.3's e2e scenarios of `oras cp` (`test/e2e/suite/command/cp.go`), re-expressed
+//! against Distribution (and ferro-oci-server for the Referrers API) with oras's fixtures
+//! rebuilt (`e2e_status`); one test per `It`, named after it.
+
+use crate::common::auth::{USER, start_htpasswd};
+use crate::common::{OCI_MANIFEST, Registry, fails, ok, oras, workdir};
+use crate::e2e_status::{
+    IMAGE_LAYERS, match_status, push_foobar_image, push_foobar_referrers, push_multi_arch, short,
+};
+
+const INVALID_TAG: &str = "i-dont-think-this-tag-exists";
+
+/// oras's `CompareRef`: both manifests fetched byte for byte equal.
+fn compare_ref(src: &[&str], dst: &[&str]) {
+    let a = ok(oras().args(["manifest", "fetch"]).args(src));
+    let b = ok(oras().args(["manifest", "fetch"]).args(dst));
+    assert_eq!(a, b);
+}
+
+/// `foobarStates`: the layers, the manifest and the config.
+fn foobar_states(digest: &str) -> Vec<(&str, &str)> {
+    let mut keys = IMAGE_LAYERS.to_vec();
+    keys.push((short(digest), OCI_MANIFEST));
+    keys.push(("44136fa355b3", "application/vnd.unknown.config.v1+json"));
+    keys
+}
+
+fn cp(args: &[&str]) -> String {
+    ok(oras().arg("cp").args(args))
+}
+
+/// Runs a failing command whose stderr may start with a warning; returns stderr.
+fn fails_loose(args: &[&str]) -> String {
+    let out = oras().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn should_show_help_doc_with_feature_flags() {
+    let out = ok(oras().args(["cp", "--help"]));
+    assert!(out.contains("Copy") && out.contains("Example - "), "{out}");
+    for flag in [
+        "--from-distribution-spec",
+        "--recursive",
+        "--to-distribution-spec",
+    ] {
+        let line = out.lines().find(|l| l.contains(flag)).unwrap();
+        assert!(line.contains("[Preview]"), "{line}");
+    }
+}
+
+#[test]
+fn should_fail_when_no_reference_provided() {
+    assert!(fails(oras().arg("cp")).contains("Error:"));
+}
+
+#[test]
+fn should_fail_when_no_destination_reference_provided() {
+    assert!(fails(oras().args(["cp", "localhost:5000/images:foobar"])).contains("Error:"));
+}
+
+#[test]
+fn should_fail_when_no_tag_or_digest_is_provided_for_source_target() {
+    let reg = Registry::start();
+    let err = fails(oras().args(["cp", &reg.reference("images"), &reg.reference("images:dst")]));
+    for word in ["Error:", "no tag or digest specified", "oras cp"] {
+        assert!(err.contains(word), "{word}: {err}");
+    }
+}
+
+#[test]
+fn should_fail_when_source_doesnt_exist() {
+    let reg = Registry::start();
+    let src = reg.reference(&format!("images:{INVALID_TAG}"));
+    assert!(
+        fails(oras().args(["cp", &src, &reg.reference("copy/nonexistent-source")]))
+            .contains(INVALID_TAG)
+    );
+}
+
+#[test]
+fn should_fail_and_show_detailed_error_description_if_no_argument_provided() {
+    let err = fails(oras().arg("cp"));
+    assert!(
+        err.contains("\nUsage: oras cp") && err.contains("Run \"oras cp -h\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn should_fail_and_show_detailed_error_description_if_more_than_2_arguments_are_provided() {
+    let err = fails(oras().args(["cp", "foo", "bar", "buz"]));
+    assert!(
+        err.contains("\nUsage: oras cp") && err.contains("Run \"oras cp -h\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn should_fail_and_show_registry_error_prefix_if_source_not_found() {
+    let reg = Registry::start();
+    let dst = workdir();
+    let src = reg.reference(&format!("artifacts:{INVALID_TAG}"));
+    let err = fails(oras().args(["cp", &src, "--to-oci-layout"]).arg(dst.path()));
+    assert!(err.starts_with("Error response from registry: "), "{err}");
+}
+
+/// oras's spec greps the registry prefix; oras v1.3 names the side (`BinaryTarget.ModifyError`):
+/// `Error from destination registry for "<ref>": <the registry's words>`.
+#[test]
+fn should_fail_and_show_registry_error_prefix_if_destination_registry_is_not_logged_in() {
+    let plain = Registry::start();
+    let image = plain.reference("images:foobar");
+    push_foobar_image(&image);
+    let work = workdir();
+    let layout = format!("{}:foobar", work.path().join("layout").display());
+    cp(&[&image, "--to-oci-layout", &layout]);
+    let reg = start_htpasswd(false);
+    let dst = reg.reference("copy/dest-not-logged-in");
+    let err = fails_loose(&[
+        "cp",
+        "--from-oci-layout",
+        &layout,
+        &dst,
+        "--to-username",
+        USER,
+        "--to-password",
+        "wrong?",
+    ]);
+    // The first request is a HEAD: no error body, so oras prints the request and status.
+    let want = format!("Error from destination registry for {dst:?}: HEAD ");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with(&want) && l.ends_with("response status code 401: Unauthorized")),
+        "{err}"
+    );
+}
+
+#[test]
+fn should_fail_and_show_registry_error_prefix_if_source_registry_is_not_logged_in() {
+    let reg = start_htpasswd(false);
+    let src = reg.reference("copy/src-not-logged-in:foobar");
+    let err = fails_loose(&[
+        "cp",
+        &src,
+        &reg.reference("artifacts"),
+        "--from-username",
+        USER,
+        "--from-password",
+        "wrong?",
+    ]);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("Error response from registry: unauthorized: ")),
+        "{err}"
+    );
+}
+
+#[test]
+fn should_copy_an_image_to_a_new_repository_via_tag() {
+    let reg = Registry::start();
+    let src = reg.reference("images:foobar");
+    let digest = push_foobar_image(&src);
+    let dst = reg.reference("copy/tag:copied");
+    match_status(
+        &cp(&[&src, &dst, "-v"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    compare_ref(&[&src], &[&dst]);
+}
+
+#[test]
+fn should_copy_an_image_to_a_new_repository_via_digest() {
+    let reg = Registry::start();
+    let digest = push_foobar_image(&reg.reference("images:foobar"));
+    let src = reg.reference(&format!("images@{digest}"));
+    let dst = reg.reference("copy/digest:copiedTag");
+    match_status(
+        &cp(&[&src, &dst, "-v"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    compare_ref(&[&src], &[&dst]);
+}
+
+#[test]
+fn should_copy_an_image_to_a_new_repository_via_tag_without_tagging() {
+    let reg = Registry::start();
+    let src = reg.reference("images:foobar");
+    let digest = push_foobar_image(&src);
+    let dst = reg.reference(&format!("copy/no-tagging@{digest}"));
+    match_status(
+        &cp(&[&src, &dst, "-v"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    compare_ref(&[&src], &[&dst]);
+}
+
+#[test]
+fn should_copy_an_image_to_a_new_repository_with_multiple_tagging() {
+    let reg = Registry::start();
+    let digest = push_foobar_image(&reg.reference("images:foobar"));
+    let src = reg.reference(&format!("images@{digest}"));
+    let dst = reg.reference("copy/multi-tagging:tag1,tag2,tag3");
+    match_status(
+        &cp(&[&src, &dst, "-v"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    for tag in ["tag1", "tag2", "tag3"] {
+        compare_ref(
+            &[&src],
+            &[&reg.reference(&format!("copy/multi-tagging:{tag}"))],
+        );
+    }
+}
+
+#[test]
+fn should_copy_an_image_artifact_with_mounting() {
+    let reg = Registry::start();
+    let src = reg.reference("artifacts:foobar");
+    let digest = push_foobar_image(&src);
+    let out = cp(&[&src, &reg.reference("copy/1.0-mount"), "-v"]);
+    assert!(out.contains("Mounted fcde2b2edba5 bar"), "{out}");
+    compare_ref(
+        &[&src],
+        &[&reg.reference(&format!("copy/1.0-mount@{digest}"))],
+    );
+}
+
+/// The keys of `cp -r` of the foobar image with its referrers: the image, the signature's
+/// config and both referrers.
+fn referrer_keys<'a>(
+    digest: &'a str,
+    sbom: &'a str,
+    signature: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let mut keys = IMAGE_LAYERS.to_vec();
+    keys.push((short(digest), OCI_MANIFEST));
+    keys.push(("44136fa355b3", "test/signature.file"));
+    keys.push((short(signature), OCI_MANIFEST));
+    keys.push((short(sbom), OCI_MANIFEST));
+    keys
+}
+
+fn check_copy_with_referrers(src_reg: &dyn Fn(&str) -> String, dst_reg: &dyn Fn(&str) -> String) {
+    let src = src_reg("artifacts:foobar");
+    let digest = push_foobar_image(&src);
+    let (sbom, signature) = push_foobar_referrers(&src_reg("artifacts"), &digest);
+    let dst = dst_reg(&format!("copy/referrers@{digest}"));
+    let out = cp(&["-r", &src, &dst, "-v"]);
+    match_status(
+        &out,
+        "cp",
+        &referrer_keys(&digest, &sbom, &signature),
+        true,
+        7,
+    );
+    compare_ref(&[&src], &[&dst]);
+    let tree = ok(oras().args(["discover", "--format", "tree", &dst]));
+    assert!(tree.contains(&sbom) && tree.contains(&signature), "{tree}");
+}
+
+#[test]
+fn should_copy_an_image_and_its_referrers_to_a_new_repository() {
+    let reg = Registry::start();
+    check_copy_with_referrers(&|r| reg.reference(r), &|r| reg.reference(r));
+}
+
+#[test]
+fn should_copy_an_image_artifact_and_its_referrers_from_a_registry_to_a_fallback_registry() {
+    let api = crate::common::ferro::ApiRegistry::start();
+    let fallback = Registry::start();
+    check_copy_with_referrers(&|r| api.reference(r), &|r| fallback.reference(r));
+}
+
+#[test]
+fn should_copy_an_image_artifact_and_its_referrers_from_a_fallback_registry_to_a_registry() {
+    let api = crate::common::ferro::ApiRegistry::start();
+    let fallback = Registry::start();
+    check_copy_with_referrers(&|r| fallback.reference(r), &|r| api.reference(r));
+}
+
+#[test]
+fn should_copy_a_certain_platform_of_image_to_a_new_repository_via_tag() {
+    let reg = Registry::start();
+    let [_, amd64, config, layer] = push_multi_arch(&reg, "images");
+    let dst = reg.reference("copy/platform-tag:copiedTag");
+    let out = cp(&[
+        &reg.reference("images:multi"),
+        &dst,
+        "--platform",
+        "linux/amd64",
+        "-v",
+    ]);
+    let keys = [
+        (short(&amd64), OCI_MANIFEST),
+        (short(&config), "application/vnd.oci.image.config.v1+json"),
+        (short(&layer), "hello.tar"),
+    ];
+    match_status(&out, "cp", &keys, true, 3);
+    assert!(out.contains(&format!("Digest: {amd64}")), "{out}");
+    compare_ref(&[&reg.reference(&format!("images@{amd64}"))], &[&dst]);
+}
+
+#[test]
+fn should_copy_a_certain_platform_of_image_to_a_new_repository_via_digest() {
+    let reg = Registry::start();
+    let [index, amd64, config, layer] = push_multi_arch(&reg, "images");
+    let src = reg.reference(&format!("images@{index}"));
+    let out = cp(&[
+        &src,
+        &reg.reference("copy/platform-digest"),
+        "--platform",
+        "linux/amd64",
+        "-v",
+    ]);
+    let keys = [
+        (short(&amd64), OCI_MANIFEST),
+        (short(&config), "application/vnd.oci.image.config.v1+json"),
+        (short(&layer), "hello.tar"),
+    ];
+    match_status(&out, "cp", &keys, true, 3);
+    assert!(out.contains(&format!("Digest: {amd64}")), "{out}");
+    compare_ref(
+        &[&reg.reference(&format!("images@{amd64}"))],
+        &[&reg.reference(&format!("copy/platform-digest@{amd64}"))],
+    );
+}
+
+#[test]
+fn should_copy_an_image_from_a_registry_to_an_oci_image_layout_via_tag() {
+    let reg = Registry::start();
+    let src = reg.reference("images:foobar");
+    let digest = push_foobar_image(&src);
+    let work = workdir();
+    let dst = format!("{}:copied", work.path().display());
+    match_status(
+        &cp(&[&src, &dst, "-v", "--to-oci-layout"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    compare_ref(&[&src], &[&dst, "--oci-layout"]);
+}
+
+#[test]
+fn should_copy_an_image_from_an_oci_image_layout_to_a_registry_via_tag() {
+    let reg = Registry::start();
+    let image = reg.reference("images:foobar");
+    let digest = push_foobar_image(&image);
+    let work = workdir();
+    let src = format!("{}:copied", work.path().display());
+    cp(&[&image, &src, "--to-oci-layout"]);
+    let dst = reg.reference("copy/from-layout-tag:foobar");
+    match_status(
+        &cp(&[&src, &dst, "-v", "--from-oci-layout"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    compare_ref(&[&src, "--oci-layout"], &[&dst]);
+}
+
+#[test]
+fn should_copy_an_image_between_oci_image_layouts_via_tag() {
+    let reg = Registry::start();
+    let image = reg.reference("images:foobar");
+    let digest = push_foobar_image(&image);
+    let (a, b) = (workdir(), workdir());
+    let src = format!("{}:from", a.path().display());
+    let dst = format!("{}:to", b.path().display());
+    cp(&[&image, &src, "--to-oci-layout"]);
+    let out = cp(&[&src, &dst, "-v", "--from-oci-layout", "--to-oci-layout"]);
+    match_status(&out, "cp", &foobar_states(&digest), true, 5);
+    compare_ref(&[&src, "--oci-layout"], &[&dst, "--oci-layout"]);
+}
+
+#[test]
+fn should_copy_an_image_from_a_registry_to_an_oci_image_layout_via_digest() {
+    let reg = Registry::start();
+    let src = reg.reference("images:foobar");
+    let digest = push_foobar_image(&src);
+    let work = workdir();
+    let dir = work.path().display().to_string();
+    match_status(
+        &cp(&[&src, &dir, "-v", "--to-oci-layout"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    compare_ref(&[&src], &[&format!("{dir}@{digest}"), "--oci-layout"]);
+}
+
+#[test]
+fn should_copy_an_image_between_oci_image_layouts_via_digest() {
+    let reg = Registry::start();
+    let digest = push_foobar_image(&reg.reference("images:foobar"));
+    let (a, b) = (workdir(), workdir());
+    cp(&[
+        &reg.reference("images:foobar"),
+        &a.path().display().to_string(),
+        "--to-oci-layout",
+    ]);
+    let src = format!("{}@{digest}", a.path().display());
+    let out = cp(&[
+        &src,
+        &b.path().display().to_string(),
+        "-v",
+        "--from-oci-layout",
+        "--to-oci-layout",
+    ]);
+    match_status(&out, "cp", &foobar_states(&digest), true, 5);
+    compare_ref(
+        &[&src, "--oci-layout"],
+        &[&format!("{}@{digest}", b.path().display()), "--oci-layout"],
+    );
+}
+
+#[test]
+fn should_copy_an_image_from_a_registry_to_an_oci_image_layout_with_multiple_tagging() {
+    let reg = Registry::start();
+    let src = reg.reference("images:foobar");
+    let digest = push_foobar_image(&src);
+    let work = workdir();
+    let dst = format!("{}:tag1,tag2,tag3", work.path().display());
+    match_status(
+        &cp(&[&src, &dst, "-v", "--to-oci-layout"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    for tag in ["tag1", "tag2", "tag3"] {
+        compare_ref(
+            &[&src],
+            &[&format!("{}:{tag}", work.path().display()), "--oci-layout"],
+        );
+    }
+}
+
+#[test]
+fn should_copy_a_tagged_image_and_its_referrers_from_a_registry_to_an_oci_image_layout() {
+    let reg = Registry::start();
+    let src = reg.reference("artifacts:foobar");
+    let digest = push_foobar_image(&src);
+    let (sbom, signature) = push_foobar_referrers(&reg.reference("artifacts"), &digest);
+    let work = workdir();
+    let dst = format!("{}:copied", work.path().display());
+    let out = cp(&["-r", &src, &dst, "-v", "--to-oci-layout"]);
+    match_status(
+        &out,
+        "cp",
+        &referrer_keys(&digest, &sbom, &signature),
+        true,
+        7,
+    );
+    compare_ref(&[&src], &[&dst, "--oci-layout"]);
+}
