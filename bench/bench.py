@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The oras-rs benchmark (run it through bench/run, which installs what it needs).
 
-For each workload (a: one 1 GiB file, b: 100 x 1 MiB, c: 1000 x 4 KiB, d: one 64 MiB file) and each
-tool (oras-rs, bare curl, the oras Python SDK) it pushes and pulls N times against a Distribution
+For each workload (a: one 1 GiB file, b: 100 x 1 MiB, c: 1000 x 4 KiB, d: one 64 MiB file, e: 15000 x
+4 KiB) and each tool (oras-rs, bare curl, the oras Python SDK, the Rust `oci-client` crate through
+bench/peers/oci-client) it pushes and pulls N times against a Distribution
 registry on loopback, with its own temp storage, and reports the median wall time and peak RSS
 (`/usr/bin/time -v`). Times are printed as ratios to curl's time in the same run. The page cache is
 warm: the data is read once before the first measurement. Raw numbers go to bench/results/.
@@ -32,7 +33,8 @@ WORKLOADS = {
     # just under the 4 MiB a registry and oras accept.
     "e": ("15000 x 4 KiB", [(f"f{i:05}.bin", 4 << 10) for i in range(15000)]),
 }
-TOOLS = ["oras-rs", "curl", "python"]
+TOOLS = ["oras-rs", "curl", "python", "oci-client"]
+OCI_CLIENT_PEER = HERE / "peers" / "oci-client" / "target" / "release" / "oci-client-peer"
 
 PY_PUSH = """
 import sys, oras.client
@@ -127,8 +129,10 @@ def timed(cmd, cwd, env=None):
     return seconds, rss
 
 
-def commands(tool, op, oras, registry, repo, files, out, python, baseline=None):
+def commands(tool, op, oras, registry, repo, files, out, python, baseline=None, peer=None):
     ref = f"{registry}/{repo}:v1"
+    if tool == "oci-client":
+        return [peer, "push", ref] + files if op == "push" else [peer, "pull", ref, out]
     if tool in ("oras-rs", "baseline"):
         binary = oras if tool == "oras-rs" else baseline
         return [binary, "push", ref] + files if op == "push" else [binary, "pull", ref, "-o", out]
@@ -148,6 +152,7 @@ def main() -> None:
     ap.add_argument("--workloads", default="a,b,c,d")
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--baseline", help="another oras-rs binary (an older commit), measured in the same run as tool 'baseline'")
+    ap.add_argument("--oci-client", default=str(OCI_CLIENT_PEER), help="the oci-client peer (bench/run builds it)")
     args = ap.parse_args()
     oras = str(Path(args.oras).resolve())
     baseline = str(Path(args.baseline).resolve()) if args.baseline else None
@@ -156,6 +161,15 @@ def main() -> None:
     tools = args.tools.split(",")
     if baseline and "baseline" not in tools:
         tools.append("baseline")
+    unknown = [t for t in tools if t not in TOOLS and not (t == "baseline" and baseline)]
+    if unknown:
+        ap.error(f"unknown tool(s) {', '.join(unknown)}; known: {', '.join(TOOLS)} (and baseline with --baseline)")
+    unknown = [w for w in workloads if w not in WORKLOADS]
+    if unknown:
+        ap.error(f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(WORKLOADS)}")
+    peer = str(Path(args.oci_client).resolve())
+    if "oci-client" in tools and not os.access(peer, os.X_OK):
+        ap.error(f"{peer} is not built: cargo build --release --locked --manifest-path bench/peers/oci-client/Cargo.toml (bench/run does it)")
 
     data = HERE / ".data"
     print("generating data (once) ...", file=sys.stderr)
@@ -177,17 +191,17 @@ def main() -> None:
                 push, pull, verified = [], [], []
                 for run in range(args.runs):
                     repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
-                    push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python, baseline), cwd))
+                    push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python, baseline, peer), cwd))
                     out = tmp / "out"
                     shutil.rmtree(out, ignore_errors=True)
                     out.mkdir()
-                    pull.append(timed(commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline), out))
+                    pull.append(timed(commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline, peer), out))
                     shutil.rmtree(out, ignore_errors=True)
                     if tool == "curl":
                         # The same pull, then every file hashed: curl's pull *with* verification.
                         out.mkdir()
                         env = dict(os.environ, VERIFY="1")
-                        cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline)
+                        cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline, peer)
                         verified.append(timed(cmd, out, env))
                         shutil.rmtree(out, ignore_errors=True)
                     print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
@@ -238,14 +252,17 @@ def main() -> None:
         h = results.get((w, "hash", "openssl"))
         if h:
             print(f"| {WORKLOADS[w][0]} | openssl dgst -sha256 | {h[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
-    if baseline:
-        print("\n| workload | op | oras-rs / baseline (median) | oras-rs min-max s | baseline min-max s |")
+    # oras-rs against another build (--baseline) and against the oci-client peer, head to head.
+    for other in ("baseline", "oci-client"):
+        if "oras-rs" not in tools or other not in tools:
+            continue
+        print(f"\n| workload | op | oras-rs / {other} (median) | oras-rs min-max s | {other} min-max s |")
         print("|---|---|---|---|---|")
         for w in workloads:
             for op in ("push", "pull"):
-                new, old = results.get((w, op, "oras-rs")), results.get((w, op, "baseline"))
+                new, old = results.get((w, op, "oras-rs")), results.get((w, op, other))
                 if new and old:
-                    a, b = spread[(w, op, "oras-rs")], spread[(w, op, "baseline")]
+                    a, b = spread[(w, op, "oras-rs")], spread[(w, op, other)]
                     print(f"| {WORKLOADS[w][0]} | {op} | {new[0] / old[0]:.2f} | {a[0]:.2f}-{a[1]:.2f} | {b[0]:.2f}-{b[1]:.2f} |")
     print(f"\nraw numbers: {res_dir / (stamp + '.json')}")
 
