@@ -250,8 +250,8 @@ fn check_fetch(
     );
     let tagged = fetch(":multi", &["--descriptor"]);
     match tagged_descriptor {
-        // oras's also carries the layout's `ref.name` (docs/e2e-parity.md).
-        Some(prefix) => assert!(tagged.starts_with(&prefix), "{tagged}"),
+        // A layout's tag resolves to its index.json entry, `ref.name` included, as in oras.
+        Some(expected) => assert_eq!(tagged, expected),
         None => assert_eq!(tagged, index_desc),
     }
     assert_eq!(
@@ -436,11 +436,7 @@ fn check_delete(target: &str, layout: bool, expected_descriptor: &str) {
         .args(flag)
         .arg(target)
         .args(["-f", "--descriptor"]));
-    // With a layout only the start: oras's also carries `ref.name` (docs/e2e-parity.md).
-    match layout {
-        true => assert!(out.starts_with(expected_descriptor), "{out}"),
-        false => assert_eq!(out, expected_descriptor),
-    }
+    assert_eq!(out, expected_descriptor);
     let err = fails(oras().args(["manifest", "fetch"]).args(flag).arg(target));
     match_keywords(&err, &[": not found"]);
 }
@@ -507,9 +503,11 @@ fn oci_layout_should_fetch_manifests_and_descriptors_with_tag_digest_and_platfor
     let f = Fixture::new();
     let (_dir, root) = layout_fixture(&f);
     let d = f.descriptor(OCI_INDEX, &f.index);
-    // Up to the closing brace: oras's descriptor also carries the layout's `ref.name`, which
-    // oras-rs does not print yet (docs/e2e-parity.md).
-    let tagged = d[..d.len() - 1].to_string();
+    // A tag of the layout: its index.json entry, with the layout's `ref.name`, as oras prints it.
+    let tagged = format!(
+        r#"{},"annotations":{{"org.opencontainers.image.ref.name":"multi"}}}}"#,
+        &d[..d.len() - 1]
+    );
     check_fetch(
         &f,
         &|r| vec!["--oci-layout".into(), format!("{root}{r}")],
@@ -563,7 +561,11 @@ fn oci_layout_should_do_forced_deletion_and_output_descriptor() {
     let f = Fixture::new();
     let (_dir, root) = layout_fixture(&f);
     let d = f.descriptor(OCI_MANIFEST, &f.image);
-    check_delete(&format!("{root}:foobar"), true, &d[..d.len() - 1]);
+    let expected = format!(
+        r#"{},"annotations":{{"org.opencontainers.image.ref.name":"foobar"}}}}"#,
+        &d[..d.len() - 1]
+    );
+    check_delete(&format!("{root}:foobar"), true, &expected);
 }
 
 #[test]
