@@ -198,6 +198,8 @@ pub enum Advice {
     DuplicateTitle,
     /// Streaming to stdout needs exactly one layer.
     SelectOneLayer,
+    /// A manifest refers to blobs the repository does not have: push them first.
+    PushBlobsFirst,
 }
 
 /// The next step [`Error::hint`] offers: a sentence the library can word itself (it names no

@@ -61,6 +61,9 @@ fn advise(advice: Advice) -> &'static str {
         Advice::SelectOneLayer => {
             "Pull into a directory instead, or select one layer with --media-type."
         }
+        Advice::PushBlobsFirst => {
+            "The registry does not have every blob this manifest refers to in this repository: push the blobs first (oras blob push), then the manifest."
+        }
         _ => "",
     }
 }

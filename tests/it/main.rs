@@ -27,3 +27,4 @@ mod repo_ls_auth;
 mod stdio;
 mod templates;
 mod terminal;
+mod tls;
