@@ -277,6 +277,17 @@ pub enum Advice {
     DuplicateTitle,
     /// Streaming to stdout needs exactly one layer.
     SelectOneLayer,
+    /// A plain-HTTP request that was not asked for (plain HTTP is the default for `localhost`)
+    /// reached a TLS server: force HTTPS.
+    ForceHttps,
+    /// The registry ended the TLS handshake over the client certificate: it wants one, or
+    /// refused the one presented.
+    ClientCertificate {
+        /// Whether a client certificate was presented.
+        given: bool,
+    },
+    /// A manifest refers to blobs the repository does not have: push them first.
+    PushBlobsFirst,
 }
 
 /// The next step [`Error::hint`] offers: a sentence the library can word itself (it names no

@@ -98,6 +98,18 @@ fn advise(advice: Advice) -> &'static str {
         Advice::SelectOneLayer => {
             "Pull into a directory instead, or select one layer with --media-type."
         }
+        Advice::ForceHttps => {
+            "The registry speaks HTTPS: pass --plain-http=false (oras uses plain HTTP for localhost by default)."
+        }
+        Advice::ClientCertificate { given: false } => {
+            "The registry requires a client certificate: pass it with --cert-file and its key with --key-file."
+        }
+        Advice::ClientCertificate { given: true } => {
+            "The registry refused the client certificate: check that --cert-file and --key-file name a certificate it trusts and its key."
+        }
+        Advice::PushBlobsFirst => {
+            "The registry does not have every blob this manifest refers to in this repository: push the blobs first (oras blob push), then the manifest."
+        }
         _ => "",
     }
 }
@@ -115,5 +127,15 @@ mod tests {
         assert!(render(&Advice::CheckReachable { https: true }.into()).contains("--plain-http"));
         assert!(!render(&Advice::CheckReachable { https: false }.into()).contains("--"));
         assert_eq!(render(&Hint::from("free some space")), "free some space");
+        // Only a user who passed --plain-http is told to drop it.
+        assert!(!render(&Advice::ForceHttps.into()).contains("drop"));
+        assert!(render(&Advice::ForceHttps.into()).contains("--plain-http=false"));
+        for given in [false, true] {
+            let text = render(&Advice::ClientCertificate { given }.into());
+            assert!(
+                text.contains("--cert-file") && text.contains("--key-file"),
+                "{text}"
+            );
+        }
     }
 }

@@ -1,12 +1,18 @@
 //! [`Endpoint`]: one registry as requests see it. It is the only place that builds registry
 //! URLs (the API root `GET /v2/` a login pings, the catalog, and every repository's manifests,
-//! blobs, uploads, tags and referrers), the only place that decides between HTTP and HTTPS (the
-//! one loopback rule, [`crate::reference::is_loopback_host`]), and the only place that binds a
-//! client to the registry's origin, which is what gives requests their credentials.
+//! blobs, uploads, tags and referrers), the only place that decides between HTTP and HTTPS, and
+//! the only place that binds a client to the registry's origin, which is what gives requests
+//! their credentials.
+//!
+//! The scheme: an explicit `--plain-http[=false]` wins; otherwise `localhost` gets plain HTTP
+//! (as in Go oras), a loopback IP address (`127.0.0.0/8`, `[::1]`) gets HTTPS with a detected
+//! fall back to plain HTTP when the server answers TLS in plaintext (see
+//! `transport::scheme`), and every other registry HTTPS.
 
 use url::Url;
 
 use super::transport::HttpClient;
+use super::transport::scheme::{self, Spoken};
 use crate::error::{Error, Result};
 use crate::oci::{Descriptor, media_type};
 
@@ -18,6 +24,9 @@ pub(crate) struct Endpoint {
     registry: String,
     /// `<scheme>://<wire host>/v2/`
     base: Url,
+    /// For a loopback IP address without an explicit choice: `http://<host>/v2/`, used once
+    /// the registry was seen to speak plain HTTP (`base` is then the HTTPS one tried first).
+    fallback: Option<Url>,
     /// Whether plain HTTP was asked for explicitly (`--plain-http`): then Basic credentials may
     /// go over it to a host that is not loopback.
     explicit_plain_http: bool,
@@ -36,20 +45,42 @@ pub(crate) fn wire_host(registry: &str) -> &str {
 
 impl Endpoint {
     /// The registry `registry` (`host[:port]`). An explicit `plain_http` wins; otherwise
-    /// loopback registries get HTTP and all others HTTPS.
+    /// `localhost` gets HTTP, a loopback IP address HTTPS falling back to HTTP when it answers
+    /// in plaintext, and all others HTTPS.
     pub(crate) fn new(registry: &str, plain_http: Option<bool>) -> Result<Endpoint> {
         if registry.is_empty() || registry.contains('/') || registry.contains('@') {
             return Err(Error::invalid(format!("invalid registry {registry:?}")));
         }
-        let plain = plain_http.unwrap_or_else(|| crate::reference::is_loopback_registry(registry));
-        let scheme = if plain { "http" } else { "https" };
-        let base = Url::parse(&format!("{scheme}://{}/v2/", wire_host(registry)))
-            .map_err(|e| Error::invalid(format!("invalid registry {registry:?}: {e}")))?;
+        let url = |scheme: &str| {
+            Url::parse(&format!("{scheme}://{}/v2/", wire_host(registry)))
+                .map_err(|e| Error::invalid(format!("invalid registry {registry:?}: {e}")))
+        };
+        let https = url("https")?;
+        let (base, fallback) = match (plain_http, https.host()) {
+            (Some(true), _) => (url("http")?, None),
+            (Some(false), _) => (https, None),
+            (None, Some(url::Host::Domain(name))) if name.eq_ignore_ascii_case("localhost") => {
+                (url("http")?, None)
+            }
+            (None, Some(url::Host::Ipv4(ip))) if ip.is_loopback() => (https, Some(url("http")?)),
+            (None, Some(url::Host::Ipv6(ip))) if ip.is_loopback() => (https, Some(url("http")?)),
+            (None, _) => (https, None),
+        };
         Ok(Endpoint {
             registry: registry.to_string(),
             base,
+            fallback,
             explicit_plain_http: plain_http == Some(true),
         })
+    }
+
+    /// The base requests go to now: the plain-HTTP fallback once the registry was seen to
+    /// speak plain HTTP, else `base`.
+    fn current(&self) -> &Url {
+        match &self.fallback {
+            Some(plain) if scheme::spoken(&self.registry) == Some(Spoken::Plain) => plain,
+            _ => &self.base,
+        }
     }
 
     /// The registry as the user wrote it.
@@ -60,24 +91,29 @@ impl Endpoint {
     /// `client` bound to this registry: only its origin gets credentials, `-H` headers and the
     /// client certificate.
     pub(crate) fn bind(&self, client: &HttpClient) -> HttpClient {
-        client.bind(&self.base, &self.registry, self.explicit_plain_http)
+        client.bind(
+            &self.base,
+            self.fallback.as_ref(),
+            &self.registry,
+            self.explicit_plain_http,
+        )
     }
 
     /// Whether `url` is on the registry's own origin (where upload sessions and next pages must
     /// stay).
     pub(crate) fn same_origin(&self, url: &Url) -> bool {
-        url.origin() == self.base.origin()
+        url.origin() == self.current().origin()
     }
 
     fn join(&self, path: &str) -> Result<Url> {
-        self.base
+        self.current()
             .join(path)
             .map_err(|e| Error::Protocol(format!("cannot build URL for {path}: {e}")))
     }
 
     /// `GET /v2/`: the API root a login pings.
     pub(crate) fn api_root(&self) -> Url {
-        self.base.clone()
+        self.current().clone()
     }
 
     /// `/v2/_catalog[?last=]`.
@@ -170,7 +206,10 @@ mod tests {
         assert_eq!(wire_host("localhost:5000"), "localhost:5000");
         assert_eq!(url("docker.io", None), "https://registry-1.docker.io/v2/");
         assert_eq!(url("localhost:5000", None), "http://localhost:5000/v2/");
-        assert_eq!(url("[::1]:5000", None), "http://[::1]:5000/v2/");
+        assert_eq!(
+            url("localhost:5000", Some(false)),
+            "https://localhost:5000/v2/"
+        );
         assert_eq!(
             url("127.0.0.1:5000", Some(false)),
             "https://127.0.0.1:5000/v2/"
@@ -178,6 +217,32 @@ mod tests {
         assert_eq!(url("reg.example", Some(true)), "http://reg.example/v2/");
         assert!(Endpoint::new("a/b", None).is_err());
         assert!(Endpoint::new("", None).is_err());
+    }
+
+    #[test]
+    fn loopback_addresses_try_https_first_and_fall_back_once_seen_plain() {
+        // Ports no test listens on: the memory is per process.
+        for registry in ["127.0.0.1:65011", "[::1]:65012", "127.1.2.3"] {
+            let e = Endpoint::new(registry, None).unwrap();
+            let https = format!("https://{registry}/v2/");
+            assert_eq!(e.api_root().as_str(), https);
+            assert!(e.same_origin(&Url::parse(&https).unwrap()));
+            scheme::record(registry, Spoken::Plain);
+            assert_eq!(e.api_root().as_str(), format!("http://{registry}/v2/"));
+            assert!(!e.same_origin(&Url::parse(&https).unwrap()));
+            // An explicit choice is never changed by what was seen.
+            assert_eq!(url(registry, Some(false)), https);
+        }
+        let tls = Endpoint::new("127.0.0.1:65013", None).unwrap();
+        scheme::record("127.0.0.1:65013", Spoken::Tls);
+        scheme::record("127.0.0.1:65013", Spoken::Plain);
+        assert_eq!(tls.api_root().as_str(), "https://127.0.0.1:65013/v2/");
+        // Names other than localhost are never detected.
+        scheme::record("reg.example:65014", Spoken::Plain);
+        assert_eq!(
+            url("reg.example:65014", None),
+            "https://reg.example:65014/v2/"
+        );
     }
 
     #[test]

@@ -156,8 +156,17 @@ fn has_artifact_type(bytes: &[u8]) -> bool {
 
 /// Adds a hint to a manifest PUT refused with 400/405/415 when the manifest carries
 /// `artifactType`: ECR (oras #1133) and others refuse image-spec v1.1 fields with an opaque error.
+/// A manifest refused because the repository lacks its blobs (`MANIFEST_BLOB_UNKNOWN`) gets
+/// the hint to push them first instead.
 fn v1_1_hint(err: Error, manifest: &[u8]) -> Error {
     match err {
+        Error::Response(mut r)
+            if r.hint.is_none()
+                && matches!(r.code(), Some("MANIFEST_BLOB_UNKNOWN" | "BLOB_UNKNOWN")) =>
+        {
+            r.hint = Some(crate::error::Advice::PushBlobsFirst.into());
+            Error::Response(r)
+        }
         Error::Response(mut r)
             if matches!(r.status, 400 | 405 | 415)
                 && r.hint.is_none()

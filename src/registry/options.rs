@@ -53,8 +53,9 @@ pub struct Resolve {
 /// How to reach registries: credentials, transport security, overrides and protocol choices.
 ///
 /// `RemoteOptions::default()` is what `oras` does without flags: credentials from the docker
-/// credential store, HTTPS except for loopback registries (`localhost`, `127.0.0.0/8`, `::1`),
-/// which get plain HTTP, the system's CA roots, timeouts and retries from the `ORAS_*`
+/// credential store, plain HTTP for `localhost` (as Go oras), HTTPS for a loopback IP address
+/// (`127.0.0.0/8`, `[::1]`) falling back to plain HTTP once the server answers TLS in plaintext
+/// (never after a certificate error), HTTPS for every other registry, the system's CA roots, timeouts and retries from the `ORAS_*`
 /// environment variables (`ORAS_CONNECT_TIMEOUT`, `ORAS_RESPONSE_TIMEOUT`, `ORAS_READ_TIMEOUT`,
 /// `ORAS_RETRY_ATTEMPTS`, `ORAS_RETRY_BASE_MS`, `ORAS_MAX_RETRY_AFTER`), the low-speed limit of
 /// downloads from `ORAS_LOW_SPEED_LIMIT`/`ORAS_LOW_SPEED_TIME`, or oras-rs's defaults,
@@ -80,7 +81,9 @@ pub struct RemoteOptions {
     /// Where credentials come from.
     pub credentials: Credentials,
     /// `Some(true)`: plain HTTP (and Basic credentials may go over it); `Some(false)`: HTTPS
-    /// even for loopback registries; `None`: plain HTTP only for loopback registries.
+    /// even for loopback registries; `None`: plain HTTP for `localhost`, HTTPS for a loopback IP
+    /// address unless it answers the TLS handshake in plaintext (then plain HTTP, remembered
+    /// for the rest of the process), HTTPS for all others.
     pub plain_http: Option<bool>,
     /// Skip TLS certificate verification (unsafe).
     pub insecure: bool,

@@ -43,3 +43,4 @@ mod skip_unchanged;
 mod stdio;
 mod templates;
 mod terminal;
+mod tls;

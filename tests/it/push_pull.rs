@@ -1566,29 +1566,6 @@ fn error_tls_to_a_plain_http_registry_names_the_flag() {
 }
 
 #[test]
-fn error_plain_http_to_a_tls_registry_names_the_flag() {
-    let registry = Registry::start_with(RegistryOptions {
-        tls: true,
-        ..Default::default()
-    });
-    let work = workdir();
-    write_file(work.path(), "a.txt", "a\n");
-    // 127.0.0.1 and localhost default to plain HTTP in oras-rs.
-    let stderr = fails(oras_in(work.path()).args([
-        "push",
-        &format!("127.0.0.1:{}/err/plain:v1", registry.port()),
-        "a.txt",
-    ]));
-    assert!(stderr.contains("--plain-http"), "{stderr}");
-    let stderr = fails(oras().args([
-        "pull",
-        "--plain-http",
-        &format!("localhost:{}/err/plain:v1", registry.port()),
-    ]));
-    assert!(stderr.contains("--plain-http"), "{stderr}");
-}
-
-#[test]
 fn tls_registry_needs_trust_or_insecure() {
     let registry = Registry::start_with(RegistryOptions {
         tls: true,

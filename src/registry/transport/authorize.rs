@@ -76,7 +76,7 @@ impl HttpClient {
     /// The addresses `url`'s host goes to: its literal IP, a `--resolve` rule's address, or
     /// what the system resolver says (nothing when it fails or takes over 5 s: the request
     /// itself will fail, or a proxy resolves the name).
-    async fn addresses(&self, url: &Url) -> Vec<std::net::IpAddr> {
+    pub(super) async fn addresses(&self, url: &Url) -> Vec<std::net::IpAddr> {
         let port = url.port_or_known_default().unwrap_or(443);
         let name = match url.host() {
             Some(url::Host::Ipv4(ip)) => return vec![ip.into()],

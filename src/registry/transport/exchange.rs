@@ -9,8 +9,9 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, LOCATION};
 use reqwest::{Method, Request, Response};
 use url::Url;
 
-use super::failure::{error_response, transport_error};
-use super::{Attempts, HttpClient, Via};
+use super::failure::{error_response, plaintext_answer, transport_error};
+use super::scheme::{self, Spoken};
+use super::{Attempts, Home, HttpClient, Via};
 use crate::error::{Error, Result};
 use crate::registry::error::{AuthError, RateLimited, TransportError, TransportKind};
 use crate::registry::redact::{redact_url, redact_url_str};
@@ -106,9 +107,13 @@ impl HttpClient {
         let mut next = Some(req);
         let mut attempt = 1u32;
         loop {
-            let Some(req) = next.take() else {
+            let Some(mut req) = next.take() else {
                 unreachable!("a request is always ready for the next attempt");
             };
+            if matches!(via, Via::Registry) {
+                self.follow_scheme(&mut req);
+            }
+            let sent_to = req.url().clone();
             let spare = if replayable { req.try_clone() } else { None };
             let result = match via {
                 Via::Registry => Box::pin(self.send_authed(req)).await,
@@ -141,6 +146,15 @@ impl HttpClient {
                     let wait = after.unwrap_or_else(|| self.retry.backoff(attempt - 1));
                     (wait, format!("status {}", status.as_u16()))
                 }
+                // A loopback registry that answered TLS in plaintext: the same request again
+                // over plain HTTP, at once (no attempt spent: nothing failed on the registry).
+                Err(Error::Transport(t)) if self.fell_back(&sent_to) => match spare {
+                    Some(again) => {
+                        next = Some(again);
+                        continue;
+                    }
+                    None => return Err(Error::Transport(t)),
+                },
                 Err(Error::Transport(mut t)) if t.kind != TransportKind::Tls => {
                     if last {
                         if attempt > 1 {
@@ -232,14 +246,19 @@ impl HttpClient {
             } else {
                 None
             };
+            let presents_cert = self.client_cert && (home || streamed);
+            let sent_url = request.url().clone();
             let pending = client.execute(request);
             let outcome = match self.timeouts.response.filter(|_| !streamed) {
                 _ if progress.is_some() => {
                     let progress = progress.clone().unwrap_or_default();
-                    self.watch_upload(pending, &progress, &method, &url).await
+                    self.watch_upload(pending, &progress, &method, &url, presents_cert)
+                        .await
                 }
                 Some(limit) => match tokio::time::timeout(limit, pending).await {
-                    Ok(r) => r.map_err(|e| transport_error(method.as_str(), &redact_url(&url), &e)),
+                    Ok(r) => r.map_err(|e| {
+                        transport_error(method.as_str(), &redact_url(&url), &e, presents_cert)
+                    }),
                     Err(_) => Err(TransportError {
                         method: method.to_string(),
                         url: redact_url(&url),
@@ -253,10 +272,19 @@ impl HttpClient {
                         ).into()),
                     }),
                 },
-                None => pending
-                    .await
-                    .map_err(|e| transport_error(method.as_str(), &redact_url(&url), &e)),
+                None => pending.await.map_err(|e| {
+                    transport_error(method.as_str(), &redact_url(&url), &e, presents_cert)
+                }),
             };
+            let outcome = match outcome {
+                Err(t) if home && t.kind == TransportKind::Other && url.scheme() == "https" => {
+                    Err(self.explain_closed_tls(t, &sent_url, presents_cert).await)
+                }
+                other => other,
+            };
+            if let Some(h) = self.home.as_deref().filter(|h| h.detects(&url)) {
+                learn(h, &url, &outcome);
+            }
             let resp = match outcome {
                 Ok(resp) => {
                     self.trace(&method, &url, &sent_headers, Some(&resp), started, None);
@@ -299,6 +327,7 @@ impl HttpClient {
         progress: &Progress,
         method: &Method,
         url: &Url,
+        client_cert: bool,
     ) -> std::result::Result<Response, TransportError> {
         let fail = |message: String, hint: String| TransportError {
             method: method.to_string(),
@@ -312,7 +341,9 @@ impl HttpClient {
         loop {
             tokio::select! {
                 result = &mut pending => {
-                    return result.map_err(|e| transport_error(method.as_str(), &redact_url(url), &e));
+                    return result.map_err(|e| {
+                        transport_error(method.as_str(), &redact_url(url), &e, client_cert)
+                    });
                 }
                 _ = tick.tick() => {}
             }
@@ -343,6 +374,51 @@ impl HttpClient {
                 _ => {}
             }
         }
+    }
+
+    /// A TLS connection to the registry that broke without an answer (a closed channel, a
+    /// reset): when the registry asks for a client certificate, that is why (see `probe`), and
+    /// the failure is a TLS one with the hint to give one (or another one). `sent_url` is
+    /// where the request really went (after `--resolve`).
+    async fn explain_closed_tls(
+        &self,
+        mut t: TransportError,
+        sent_url: &Url,
+        presented: bool,
+    ) -> TransportError {
+        let host = sent_url.host_str().unwrap_or_default().to_string();
+        // The probe connects directly: not to a registry reached through an HTTPS proxy.
+        let proxied = !crate::reference::is_loopback_host(&host)
+            && crate::registry::retry::env_var(&["HTTPS_PROXY", "https_proxy"]).is_some();
+        let port = sent_url.port_or_known_default().unwrap_or(443);
+        let Some(ip) = self.addresses(sent_url).await.first().copied() else {
+            return t;
+        };
+        if proxied || !super::probe::asks_for_client_certificate(host, (ip, port).into()).await {
+            return t;
+        }
+        t.kind = TransportKind::Tls;
+        t.message = format!(
+            "{}: the registry asks for a client certificate in the TLS handshake, and closed the connection",
+            t.message
+        );
+        t.hint = Some(crate::error::Advice::ClientCertificate { given: presented }.into());
+        t
+    }
+
+    /// A request to the HTTPS origin of a loopback registry seen to speak plain HTTP goes to
+    /// its plain-HTTP origin instead (it was built before that was known).
+    fn follow_scheme(&self, req: &mut Request) {
+        if self.fell_back(req.url()) {
+            let _ = req.url_mut().set_scheme("http");
+        }
+    }
+
+    /// Whether `url` is on the HTTPS origin of a loopback registry seen to speak plain HTTP.
+    fn fell_back(&self, url: &Url) -> bool {
+        self.home
+            .as_deref()
+            .is_some_and(|h| h.detects(url) && scheme::spoken(&h.registry) == Some(Spoken::Plain))
     }
 
     fn trace(
@@ -405,6 +481,35 @@ impl HttpClient {
     }
 }
 
+/// Records what a loopback registry speaks from the outcome of an HTTPS request to it: any
+/// answer over TLS, or a TLS failure other than a plaintext answer, is TLS (never downgraded);
+/// a plaintext answer, or, when no port is written, nothing listening on 443, is plain HTTP.
+/// Timeouts and other failures say nothing.
+fn learn(home: &Home, url: &Url, outcome: &std::result::Result<Response, TransportError>) {
+    let seen = match outcome {
+        Ok(_) => Spoken::Tls,
+        Err(t) if plaintext_answer(&t.message) => Spoken::Plain,
+        Err(t) if t.kind == TransportKind::Tls => Spoken::Tls,
+        Err(t)
+            if t.kind == TransportKind::Connect
+                && url.port().is_none()
+                && t.message.to_lowercase().contains("refused") =>
+        {
+            Spoken::Plain
+        }
+        Err(_) => return,
+    };
+    let now = scheme::record(&home.registry, seen);
+    if seen == Spoken::Plain && now == Spoken::Plain {
+        tracing::debug!(
+            "{}: no TLS on {} ({}); using plain HTTP for it from now on",
+            home.registry,
+            redact_url(url),
+            outcome.as_ref().err().map_or("", |t| t.message.as_str())
+        );
+    }
+}
+
 /// Where a redirect from `url` to `location` goes, refusing https→http downgrades and
 /// non-http schemes.
 fn next_hop(method: &Method, url: &Url, location: &str) -> std::result::Result<Url, AuthError> {
@@ -435,6 +540,85 @@ fn next_hop(method: &Method, url: &Url, location: &str) -> std::result::Result<U
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn failure(kind: TransportKind, message: &str) -> TransportError {
+        TransportError {
+            method: "GET".into(),
+            url: String::new(),
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn home(registry: &str) -> Home {
+        let url = |scheme: &str| Url::parse(&format!("{scheme}://{registry}/v2/")).unwrap();
+        Home {
+            origin: url("https").origin(),
+            fallback: Some(url("http").origin()),
+            registry: registry.into(),
+            explicit_plain_http: false,
+        }
+    }
+
+    #[test]
+    fn only_a_plaintext_answer_or_nothing_on_443_makes_a_loopback_registry_plain() {
+        // Registries no other test uses: the memory is per process.
+        let cases = [
+            (
+                "127.0.0.1:65021",
+                TransportKind::Tls,
+                "received corrupt message of type InvalidContentType",
+                Some(Spoken::Plain),
+            ),
+            (
+                "127.0.0.1:65022",
+                TransportKind::Tls,
+                "invalid peer certificate: UnknownIssuer",
+                Some(Spoken::Tls),
+            ),
+            (
+                "127.0.0.1:65023",
+                TransportKind::Tls,
+                "received fatal alert: CertificateRequired",
+                Some(Spoken::Tls),
+            ),
+            // With a port, a refused connection says nothing (plain HTTP would be refused too).
+            (
+                "127.0.0.1:65024",
+                TransportKind::Connect,
+                "Connection refused",
+                None,
+            ),
+            // Without one, nothing on 443: plain HTTP on 80, as Docker tries.
+            (
+                "127.0.0.24",
+                TransportKind::Connect,
+                "Connection refused",
+                Some(Spoken::Plain),
+            ),
+            (
+                "127.0.0.1:65025",
+                TransportKind::Timeout,
+                "no response within 1s",
+                None,
+            ),
+        ];
+        for (registry, kind, message, expected) in cases {
+            let url = Url::parse(&format!("https://{registry}/v2/")).unwrap();
+            learn(&home(registry), &url, &Err(failure(kind, message)));
+            assert_eq!(scheme::spoken(registry), expected, "{registry}: {message}");
+        }
+        // Once TLS answered, a plaintext answer does not downgrade it.
+        let registry = "127.0.0.1:65022";
+        let url = Url::parse(&format!("https://{registry}/v2/")).unwrap();
+        let plaintext = failure(
+            TransportKind::Tls,
+            "received corrupt message of type InvalidContentType",
+        );
+        learn(&home(registry), &url, &Err(plaintext));
+        assert_eq!(scheme::spoken(registry), Some(Spoken::Tls));
+    }
 
     #[test]
     fn redirects_never_downgrade() {

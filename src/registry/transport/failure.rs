@@ -56,16 +56,52 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     }
 }
 
-/// Classifies a reqwest failure and says what to do about it.
-pub(crate) fn transport_error(method: &str, url: &str, e: &reqwest::Error) -> TransportError {
+/// Whether a failure's message says that a TLS handshake got a plaintext answer: what a
+/// plain-HTTP server does with a `ClientHello` (it answers `400 Bad Request` in clear text,
+/// which rustls reads as a record of an invalid content type).
+pub(crate) fn plaintext_answer(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    lower.contains("invalidcontenttype")
+        || lower.contains("corrupt message")
+        || lower.contains("wrong version number")
+}
+
+/// Whether a failure's message is the registry's TLS alert about our client certificate: it
+/// wanted one (`certificate_required`, or `bad_certificate` before TLS 1.3) or refused the one
+/// given. Alerts we receive are the server's; our own verdicts on its certificate read
+/// "invalid peer certificate".
+fn client_certificate_alert(lower: &str) -> bool {
+    lower.contains("alert")
+        && [
+            "certificaterequired",
+            "badcertificate",
+            "unknownca",
+            "certificateunknown",
+            "unsupportedcertificate",
+            "certificaterevoked",
+            "certificateexpired",
+            "accessdenied",
+        ]
+        .iter()
+        .any(|alert| lower.contains(alert))
+}
+
+/// Classifies a reqwest failure and says what to do about it; `client_cert` says whether the
+/// request presented a client certificate.
+pub(crate) fn transport_error(
+    method: &str,
+    url: &str,
+    e: &reqwest::Error,
+    client_cert: bool,
+) -> TransportError {
     let message = root_cause(e);
     let lower = message.to_lowercase();
     let scheme_https = url.starts_with("https://");
-    let (kind, hint) = if lower.contains("invalidcontenttype")
-        || lower.contains("corrupt message")
-        || lower.contains("wrong version number")
-    {
+    let (kind, hint) = if plaintext_answer(&message) {
         (TransportKind::Tls, Some(Advice::UsePlainHttp.into()))
+    } else if client_certificate_alert(&lower) {
+        let hint = Advice::ClientCertificate { given: client_cert };
+        (TransportKind::Tls, Some(hint.into()))
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
         (TransportKind::Tls, Some(Advice::TrustCertificate.into()))
@@ -110,4 +146,28 @@ pub(crate) fn body_io_error(e: reqwest::Error) -> std::io::Error {
         );
     }
     std::io::Error::other(chain(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plaintext_answer_and_a_client_certificate_alert_are_told_apart_from_certificate_errors() {
+        assert!(plaintext_answer(
+            "received corrupt message of type InvalidContentType"
+        ));
+        assert!(!plaintext_answer("invalid peer certificate: UnknownIssuer"));
+        for alert in ["CertificateRequired", "BadCertificate", "UnknownCA"] {
+            let text = format!("received fatal alert: {alert}").to_lowercase();
+            assert!(client_certificate_alert(&text), "{text}");
+        }
+        // Our own verdict on the server's certificate is not about the client certificate.
+        assert!(!client_certificate_alert(
+            "invalid peer certificate: unknownissuer"
+        ));
+        assert!(!client_certificate_alert(
+            "received fatal alert: handshakefailure"
+        ));
+    }
 }

@@ -21,6 +21,8 @@
 mod authorize;
 mod exchange;
 pub(crate) mod failure;
+mod probe;
+pub(crate) mod scheme;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,7 +37,7 @@ use super::auth::AuthState;
 use super::redact::redact_url_str;
 use super::retry::{LowSpeed, READ_TIMEOUT_MS, RetryPolicy, Timeouts, env_var};
 use crate::credentials::CredentialProvider;
-use crate::error::{Error, Result};
+use crate::error::{Advice, Error, Result};
 use failure::{chain, error_response};
 
 /// How [`HttpClient::retrying`] sends each attempt.
@@ -86,10 +88,28 @@ pub(crate) struct ClientOptions {
 struct Home {
     /// `scheme://host:port` of the registry.
     origin: url::Origin,
+    /// The plain-HTTP origin a loopback registry falls back to once it was seen to speak plain
+    /// HTTP ([`scheme`]); `None` when the scheme was decided up front.
+    fallback: Option<url::Origin>,
     /// The registry as the user wrote it (`host[:port]`): the credential lookup key.
     registry: String,
     /// Whether `--plain-http` was given explicitly.
     explicit_plain_http: bool,
+}
+
+impl Home {
+    /// The registry's origin now: the fallback once the registry was seen to speak plain HTTP.
+    fn origin(&self) -> &url::Origin {
+        match &self.fallback {
+            Some(plain) if scheme::spoken(&self.registry) == Some(scheme::Spoken::Plain) => plain,
+            _ => &self.origin,
+        }
+    }
+
+    /// Whether `url` is on the HTTPS origin of a registry whose scheme is being detected.
+    fn detects(&self, url: &Url) -> bool {
+        self.fallback.is_some() && url.origin() == self.origin
+    }
 }
 
 /// A shared HTTP client with one connection pool per trust level.
@@ -112,6 +132,8 @@ pub(crate) struct HttpClient {
     port_overrides: Arc<Vec<(String, u16, u16)>>,
     /// `--resolve` addresses by host, for the realm checks (reqwest has its own copy).
     resolve: Arc<Vec<(String, SocketAddr)>>,
+    /// Whether a client certificate is presented to the registry (`--cert-file`).
+    client_cert: bool,
 }
 
 fn install_crypto_provider() {
@@ -213,6 +235,7 @@ impl HttpClient {
         } else {
             home_client.clone()
         };
+        let client_cert = identity.is_some();
         let stream_client = build(identity, false)?;
         let mut headers = Vec::new();
         for (name, value) in &opts.headers {
@@ -235,6 +258,7 @@ impl HttpClient {
             home: None,
             port_overrides: Arc::new(opts.port_overrides.clone()),
             resolve: Arc::new(opts.resolve.clone()),
+            client_cert,
         })
     }
 
@@ -269,11 +293,20 @@ impl HttpClient {
     }
 
     /// This client bound to the registry at `base` (named `registry` by the user): only that
-    /// origin gets credentials, `-H` headers and the client certificate.
-    pub(crate) fn bind(&self, base: &Url, registry: &str, explicit_plain_http: bool) -> HttpClient {
+    /// origin gets credentials, `-H` headers and the client certificate. With a `fallback`
+    /// (a loopback registry whose scheme is detected), requests move to that plain-HTTP base
+    /// once the registry answered TLS in plaintext.
+    pub(crate) fn bind(
+        &self,
+        base: &Url,
+        fallback: Option<&Url>,
+        registry: &str,
+        explicit_plain_http: bool,
+    ) -> HttpClient {
         let mut bound = self.clone();
         bound.home = Some(Arc::new(Home {
             origin: base.origin(),
+            fallback: fallback.map(Url::origin),
             registry: registry.to_string(),
             explicit_plain_http,
         }));
@@ -303,7 +336,9 @@ impl HttpClient {
 
     fn is_home(&self, url: &Url) -> bool {
         let url = self.as_named(url);
-        self.home.as_ref().is_some_and(|h| h.origin == url.origin())
+        self.home
+            .as_ref()
+            .is_some_and(|h| *h.origin() == url.origin())
     }
 
     /// A response's URL as the user named it: a port changed by a `--resolve` rule is put back,
@@ -333,7 +368,7 @@ impl HttpClient {
     /// The registry's name for messages: the one the user wrote, or the URL's host.
     fn registry_name(&self, url: &Url) -> String {
         match &self.home {
-            Some(h) if h.origin == url.origin() => h.registry.clone(),
+            Some(h) if *h.origin() == url.origin() => h.registry.clone(),
             _ => url.host_str().unwrap_or_default().to_string(),
         }
     }
@@ -356,9 +391,17 @@ impl HttpClient {
             && resp.status() == StatusCode::BAD_REQUEST
             && resp.version() == reqwest::Version::HTTP_10;
         let err = error_response(&method, resp).await;
+        // "Drop --plain-http" only to whoever gave it; plain HTTP by default (localhost) is
+        // overridden with --plain-http=false.
+        let use_https = match self.home.as_ref() {
+            Some(h) if !h.explicit_plain_http => Advice::ForceHttps,
+            _ => Advice::UseHttps,
+        };
         match err {
-            Error::Response(mut r) if tls_port && r.hint.is_none() => {
-                r.hint = Some(crate::error::Advice::UseHttps.into());
+            Error::Response(mut r)
+                if (tls_port && r.hint.is_none()) || r.hint == Some(Advice::UseHttps.into()) =>
+            {
+                r.hint = Some(use_https.into());
                 Err(Error::Response(r))
             }
             Error::Response(mut r) if attempts > 1 && r.hint.is_none() => {

@@ -518,6 +518,7 @@ pub fn start_auth(mode: AuthMode, tls: bool) -> Registry {
             port,
             dir,
             tls,
+            host: "127.0.0.1",
             agent: http_agent(),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -529,7 +530,7 @@ pub fn start_auth(mode: AuthMode, tls: bool) -> Registry {
                 registry
                     .log()
                     .contains(&format!("listening on 127.0.0.1:{port}, tls"))
-                    && raw_http_status(port) == Some(400)
+                    && raw_http_status("127.0.0.1", port) == Some(400)
             } else {
                 matches!(
                     registry.request("GET", "/v2/", &[], None),
@@ -716,6 +717,9 @@ impl HostileServer {
                 let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
                 let _ = (|| -> std::io::Result<()> {
                     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+                    if super::answer_tls_hello_as_plain_http(&stream)? {
+                        return Ok(());
+                    }
                     let mut reader = BufReader::new(stream.try_clone()?);
                     let Some(req) = read_request(&mut reader)? else {
                         return Ok(());

@@ -280,6 +280,9 @@ fn serve(
     me: &str,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    if super::answer_tls_hello_as_plain_http(&stream)? {
+        return Ok(());
+    }
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {

@@ -108,14 +108,26 @@ pub struct RegistryOptions {
     pub tls: bool,
     /// Reject every write (`storage.maintenance.readonly`): uploads answer `405`.
     pub read_only: bool,
+    /// Listen on `[::1]` instead of `127.0.0.1` (the test certificate names both).
+    pub ipv6: bool,
 }
 
-/// A running `docker-registry` process on `127.0.0.1:<port>`, killed on drop.
+impl RegistryOptions {
+    /// The loopback address the registry listens on, as a URL host.
+    fn host(&self) -> &'static str {
+        if self.ipv6 { "[::1]" } else { "127.0.0.1" }
+    }
+}
+
+/// A running `docker-registry` process on `127.0.0.1:<port>` (or `[::1]:<port>`), killed on
+/// drop.
 pub struct Registry {
     child: Child,
     port: u16,
     dir: TempDir,
     tls: bool,
+    /// `127.0.0.1` or `[::1]`.
+    host: &'static str,
     agent: ureq::Agent,
 }
 
@@ -139,7 +151,7 @@ impl Registry {
                 .prefix("oras-rs-registry-")
                 .tempdir()
                 .expect("create registry temp dir");
-            let port = free_port();
+            let port = free_port_on(options.host());
             let id = format!(
                 "{}-{}-{}",
                 std::process::id(),
@@ -162,6 +174,7 @@ impl Registry {
                 port,
                 dir,
                 tls: options.tls,
+                host: options.host(),
                 agent: http_agent(),
             };
             match registry.wait_ready(&id) {
@@ -192,8 +205,8 @@ impl Registry {
                 // our port with TLS and a plain-HTTP probe gets Go's "HTTP request to an HTTPS
                 // server" answer.
                 self.log()
-                    .contains(&format!("listening on 127.0.0.1:{}, tls", self.port))
-                    && raw_http_status(self.port) == Some(400)
+                    .contains(&format!("listening on {}:{}, tls", self.host, self.port))
+                    && raw_http_status(self.host, self.port) == Some(400)
             } else {
                 // The X-Harness-Id header proves that the process answering is ours and not
                 // another test's registry that won a race for the same port.
@@ -214,9 +227,9 @@ impl Registry {
         }
     }
 
-    /// `127.0.0.1:<port>`.
+    /// `127.0.0.1:<port>` (or `[::1]:<port>`).
     pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        format!("{}:{}", self.host, self.port)
     }
 
     /// `localhost:<port>`.
@@ -237,7 +250,7 @@ impl Registry {
     /// Base URL, `http://127.0.0.1:<port>` (or `https://` for a TLS registry).
     pub fn base_url(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
-        format!("{scheme}://127.0.0.1:{}", self.port)
+        format!("{scheme}://{}:{}", self.host, self.port)
     }
 
     /// The temp dir holding `config.yml`, `registry.log` and `storage/`.
@@ -543,8 +556,9 @@ pub fn header(headers: &ureq::http::HeaderMap, name: &str) -> String {
 }
 
 /// Plain-HTTP `GET /v2/` over a raw socket; the status code, if any answer came.
-fn raw_http_status(port: u16) -> Option<u16> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+fn raw_http_status(host: &str, port: u16) -> Option<u16> {
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    let mut stream = TcpStream::connect((ip, port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     stream
         .write_all(b"GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
@@ -575,6 +589,15 @@ fn registry_bin() -> PathBuf {
          `apt-get install docker-registry`, which `scripts/test` does for you)"
     );
     default
+}
+
+/// A port that was free a moment ago on `host` (`127.0.0.1` or `[::1]`).
+fn free_port_on(host: &str) -> u16 {
+    let ip = host.trim_start_matches('[').trim_end_matches(']');
+    TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("bind {host}:0: {e}"))
 }
 
 /// A port that was free a moment ago: bind `127.0.0.1:0`, read the port, close.
@@ -657,13 +680,14 @@ storage:
     readonly:
       enabled: {read_only}
 http:
-  addr: 127.0.0.1:{port}
+  addr: \"{host}:{port}\"
   secret: oras-rs-test-harness
   headers:
     X-Harness-Id: [\"{id}\"]
 ",
         storage = storage.display(),
         read_only = options.read_only,
+        host = options.host(),
     );
     if options.tls {
         let cert = dir.join("server.crt");
@@ -816,12 +840,36 @@ impl Drop for ServerThread {
     }
 }
 
+/// What a real plain-HTTP server does with a TLS `ClientHello` (oras-rs opens a connection to a
+/// loopback IP address with one, to detect the scheme): a `400 Bad Request` in clear text, the
+/// connection closed without a reset. Returns whether the connection was such a one (and is
+/// done); call it first thing on every connection of a scripted plain-HTTP server.
+pub fn answer_tls_hello_as_plain_http(stream: &TcpStream) -> std::io::Result<bool> {
+    let mut first = [0u8; 1];
+    // 0x16: a TLS handshake record; no HTTP request starts with it.
+    if stream.peek(&mut first)? == 0 || first[0] != 0x16 {
+        return Ok(false);
+    }
+    let mut stream = stream;
+    let mut hello = [0u8; 16 * 1024];
+    let _ = stream.read(&mut hello)?;
+    stream
+        .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+    let _ = stream.shutdown(Shutdown::Write);
+    // Wait for the client to close, so that nothing unread turns our close into a reset.
+    let _ = std::io::copy(&mut stream, &mut std::io::sink());
+    Ok(true)
+}
+
 fn serve_one(
     stream: TcpStream,
     handler: &FakeHandler,
     requests: &Mutex<Vec<(String, String)>>,
 ) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    if answer_tls_hello_as_plain_http(&stream)? {
+        return Ok(());
+    }
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     if reader.read_line(&mut request_line)? == 0 {
