@@ -46,7 +46,8 @@
 //! | an index of manifests | [`index`] | [`index`] |
 //!
 //! A registry is reached the way `oras` reaches it by default: credentials from the docker
-//! credential store, HTTPS except plain HTTP for loopback registries; [`RemoteOptions`] says
+//! credential store, HTTPS except plain HTTP for `localhost` (and for a loopback address that
+//! answers in plaintext); [`RemoteOptions`] says
 //! otherwise (static credentials, a CA file, plain HTTP, retries, chunked uploads, the
 //! distribution spec).
 //!

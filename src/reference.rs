@@ -312,8 +312,9 @@ fn parse(input: &str, s: &str) -> Result<Reference, ReferenceError> {
 
 /// The one loopback rule: whether `host` (a name or an IP address, without port; an IPv6
 /// address with or without brackets) is this machine: `localhost`, an address in `127.0.0.0/8`,
-/// or `::1`. oras-rs talks plain HTTP to these by default, and sends credentials to them over
-/// plain HTTP.
+/// or `::1`. By default oras-rs talks plain HTTP to `localhost` (as Go oras) and, to the
+/// addresses, HTTPS unless the server answers in plaintext; credentials may go to any of them
+/// over plain HTTP.
 ///
 /// ```
 /// use oras_rs::reference::is_loopback_host;

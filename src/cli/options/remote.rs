@@ -47,8 +47,8 @@ pub struct RemoteArgs {
     #[arg(long)]
     pub insecure: bool,
 
-    /// Allow insecure connections to registry without SSL check (default: only for localhost,
-    /// 127.0.0.0/8 and [::1]); --plain-http=false forces HTTPS
+    /// Allow insecure connections to registry without SSL check (default: localhost; 127.0.0.0/8
+    /// and [::1] try HTTPS first); --plain-http=false forces HTTPS
     #[arg(long, num_args = 0..=1, default_missing_value = "true", require_equals = true, value_name = "BOOL")]
     pub plain_http: Option<bool>,
 
