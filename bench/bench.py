@@ -187,9 +187,13 @@ def main() -> None:
             for _ in range(args.runs):
                 floor.append(timed(["sh", "-c", "openssl dgst -sha256 -r * >/dev/null"], cwd)[0])
             results[(w, "hash", "openssl")] = (statistics.median(floor), 0)
-            for tool in tools:
-                push, pull, verified = [], [], []
-                for run in range(args.runs):
+            # Runs interleave the tools (run 1 of each, then run 2 of each, ...), each run's
+            # order rotated: no tool always goes first, when the registry is coldest.
+            samples = {tool: ([], [], []) for tool in tools}
+            for run in range(args.runs):
+                order = tools[run % len(tools):] + tools[:run % len(tools)]
+                for tool in order:
+                    push, pull, verified = samples[tool]
                     repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
                     push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python, baseline, peer), cwd))
                     out = tmp / "out"
@@ -205,14 +209,15 @@ def main() -> None:
                         verified.append(timed(cmd, out, env))
                         shutil.rmtree(out, ignore_errors=True)
                     print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
-                for op, samples in (("push", push), ("pull", pull), ("pull-verify", verified)):
-                    if not samples:
+            for tool in tools:
+                for op, runs in zip(("push", "pull", "pull-verify"), samples[tool]):
+                    if not runs:
                         continue
                     results[(w, op, tool)] = (
-                        statistics.median(s[0] for s in samples),
-                        max(s[1] for s in samples),
+                        statistics.median(s[0] for s in runs),
+                        max(s[1] for s in runs),
                     )
-                    spread[(w, op, tool)] = (min(s[0] for s in samples), max(s[0] for s in samples))
+                    spread[(w, op, tool)] = (min(s[0] for s in runs), max(s[0] for s in runs))
     finally:
         proc.kill()
         proc.wait()
