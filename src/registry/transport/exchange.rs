@@ -1,100 +1,25 @@
-//! One exchange with a registry: the retry loop ([`HttpClient::retrying`]), the sending of one
-//! request with its redirects ([`HttpClient::execute`]), the watch over a streamed upload, and
-//! the `--debug` trace of every request with its secrets redacted.
+//! One exchange with a registry: the retry loop ([`HttpClient::retrying`]) and the sending of one
+//! request with its redirects ([`HttpClient::execute`]); the watch over a streamed upload is in
+//! `watch.rs`, the `--debug` trace in `trace.rs`.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, LOCATION};
+use reqwest::header::{AUTHORIZATION, LOCATION};
 use reqwest::{Method, Request, Response};
 use url::Url;
 
 use super::failure::{error_response, plaintext_answer, transport_error};
 use super::scheme::{self, Spoken};
+use super::watch::{Progress, Watched};
 use super::{Attempts, Home, HttpClient, Via};
 use crate::error::{Error, Result};
 use crate::registry::error::{AuthError, RateLimited, TransportError, TransportKind};
 use crate::registry::redact::{redact_url, redact_url_str};
-use crate::registry::retry::{
-    ENV_READ_TIMEOUT, ENV_RESPONSE_TIMEOUT, human_duration, retry_after, retryable_status,
-};
+use crate::registry::retry::{ENV_RESPONSE_TIMEOUT, human_duration, retry_after, retryable_status};
 
 /// At most this many redirects are followed for one request.
 const MAX_REDIRECTS: usize = 10;
-/// When a streamed request body last moved, and when it ended.
-#[derive(Debug)]
-struct Progress(std::sync::Mutex<(Instant, Option<Instant>)>);
-
-impl Default for Progress {
-    fn default() -> Self {
-        Progress::new()
-    }
-}
-
-impl Progress {
-    fn new() -> Self {
-        Progress(std::sync::Mutex::new((Instant::now(), None)))
-    }
-
-    fn get(&self) -> (Instant, Option<Instant>) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn moved(&self, ended: bool) {
-        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        state.0 = Instant::now();
-        if ended && state.1.is_none() {
-            state.1 = Some(state.0);
-        }
-    }
-}
-
-/// A request body that records its progress in a [`Progress`].
-struct Watched {
-    inner: reqwest::Body,
-    progress: Arc<Progress>,
-    /// Bytes still to send when the length is known: hyper stops polling a body whose
-    /// `Content-Length` is reached, so its end is seen here rather than as a final `None`.
-    remaining: Option<u64>,
-}
-
-impl http_body::Body for Watched {
-    type Data = bytes::Bytes;
-    type Error = reqwest::Error;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<std::result::Result<http_body::Frame<Self::Data>, Self::Error>>>
-    {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
-        match &polled {
-            std::task::Poll::Ready(None) => self.progress.moved(true),
-            std::task::Poll::Ready(Some(frame)) => {
-                let sent = match frame {
-                    Ok(f) => f.data_ref().map_or(0, |d| d.len() as u64),
-                    Err(_) => 0,
-                };
-                if let Some(left) = self.remaining.as_mut() {
-                    *left = left.saturating_sub(sent);
-                }
-                let ended = self.inner.is_end_stream() || self.remaining == Some(0);
-                self.progress.moved(ended);
-            }
-            std::task::Poll::Pending => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
 impl HttpClient {
     /// Sends `req` through `send`, and again after a backoff while the failure is transient and
     /// the request can be replayed (see [`RetryPolicy`]). A streamed body and a `PATCH` are
@@ -318,64 +243,6 @@ impl HttpClient {
         )))
     }
 
-    /// Waits for the answer to a request whose body streams, failing when the registry stops
-    /// taking the body for the read timeout, or does not answer within the response timeout once
-    /// the body is all sent. No limit on the total time.
-    async fn watch_upload(
-        &self,
-        pending: impl std::future::Future<Output = reqwest::Result<Response>>,
-        progress: &Progress,
-        method: &Method,
-        url: &Url,
-        client_cert: bool,
-    ) -> std::result::Result<Response, TransportError> {
-        let fail = |message: String, hint: String| TransportError {
-            method: method.to_string(),
-            url: redact_url(url),
-            kind: TransportKind::Timeout,
-            message,
-            hint: Some(hint.into()),
-        };
-        let mut pending = std::pin::pin!(pending);
-        let mut tick = tokio::time::interval(Duration::from_millis(200));
-        loop {
-            tokio::select! {
-                result = &mut pending => {
-                    return result.map_err(|e| {
-                        transport_error(method.as_str(), &redact_url(url), &e, client_cert)
-                    });
-                }
-                _ = tick.tick() => {}
-            }
-            let (last, done) = progress.get();
-            match (done, self.timeouts.read, self.timeouts.response) {
-                (None, Some(idle), _) if last.elapsed() > idle => {
-                    return Err(fail(
-                        format!(
-                            "the registry stopped taking the upload for {} (read timeout)",
-                            human_duration(idle)
-                        ),
-                        format!(
-                            "If the registry is only slow, raise {ENV_READ_TIMEOUT} (e.g. 5m)."
-                        ),
-                    ));
-                }
-                (Some(at), _, Some(limit)) if at.elapsed() > limit => {
-                    return Err(fail(
-                        format!(
-                            "no response within {} after the upload (response timeout)",
-                            human_duration(limit)
-                        ),
-                        format!(
-                            "The registry took the whole body but did not answer. If it is only slow (verifying a large blob), raise {ENV_RESPONSE_TIMEOUT} (e.g. 10m)."
-                        ),
-                    ));
-                }
-                _ => {}
-            }
-        }
-    }
-
     /// A TLS connection to the registry that broke without an answer (a closed channel, a
     /// reset): when the registry asks for a client certificate, that is why (see `probe`), and
     /// the failure is a TLS one with the hint to give one (or another one). `sent_url` is
@@ -419,65 +286,6 @@ impl HttpClient {
         self.home
             .as_deref()
             .is_some_and(|h| h.detects(url) && scheme::spoken(&h.registry) == Some(Spoken::Plain))
-    }
-
-    fn trace(
-        &self,
-        method: &Method,
-        url: &Url,
-        sent: &HeaderMap,
-        resp: Option<&Response>,
-        started: Instant,
-        error: Option<&str>,
-    ) {
-        if !tracing::enabled!(tracing::Level::DEBUG) {
-            return;
-        }
-        let elapsed = started.elapsed().as_millis();
-        let mut text = match (resp, error) {
-            (Some(r), _) => format!(
-                "{method} {} -> {} ({elapsed} ms)",
-                redact_url(url),
-                r.status().as_u16()
-            ),
-            (None, e) => format!(
-                "{method} {} failed after {elapsed} ms: {}",
-                redact_url(url),
-                e.unwrap_or_default()
-            ),
-        };
-        text.push_str("\n  request headers:");
-        text.push_str(&self.format_headers(sent));
-        if let Some(r) = resp {
-            text.push_str("\n  response headers:");
-            text.push_str(&self.format_headers(r.headers()));
-        }
-        tracing::debug!("{text}");
-    }
-
-    fn format_headers(&self, headers: &HeaderMap) -> String {
-        let mut out = String::new();
-        for (name, value) in headers {
-            let shown = if self.is_secret_header(name) || value.is_sensitive() {
-                "<redacted>".to_string()
-            } else if matches!(name.as_str(), "location" | "content-location" | "referer") {
-                redact_url_str(value.to_str().unwrap_or(""))
-            } else {
-                value.to_str().unwrap_or("<binary>").to_string()
-            };
-            out.push_str(&format!("\n    {name}: {shown}"));
-        }
-        out
-    }
-
-    fn is_secret_header(&self, name: &HeaderName) -> bool {
-        matches!(
-            name.as_str(),
-            "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-        ) || name.as_str().contains("token")
-            || name.as_str().contains("secret")
-            || name.as_str().contains("api-key")
-            || self.headers.iter().any(|(n, _)| n == name)
     }
 }
 

@@ -23,6 +23,8 @@ mod exchange;
 pub(crate) mod failure;
 mod probe;
 pub(crate) mod scheme;
+mod trace;
+mod watch;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
