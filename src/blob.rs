@@ -30,14 +30,13 @@
 //! # }).unwrap();
 //! ```
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use crate::content::{ReadOnlyTarget, Target};
 use crate::copy::CopyObserver;
-use crate::digest::{Algorithm, Digest, Digester, VerifyingReader};
+use crate::digest::VerifyingReader;
 use crate::error::read_error;
 use crate::error::{Error, Result};
 use crate::manifest::Stored;
@@ -61,26 +60,13 @@ use crate::oci::Descriptor;
 /// ```
 pub async fn describe_file(path: &Path, media_type: &str) -> Result<Descriptor> {
     let owned = path.to_path_buf();
-    let (digest, size) = tokio::task::spawn_blocking(move || hash_file(&owned))
-        .await
-        .map_err(|e| Error::Protocol(format!("hashing {}: {e}", path.display())))??;
+    let (digest, size) = tokio::task::spawn_blocking(move || {
+        let len = std::fs::metadata(&owned).map_or(0, |m| m.len());
+        crate::content::file::hash_open(&owned, len)
+    })
+    .await
+    .map_err(|e| Error::Protocol(format!("hashing {}: {e}", path.display())))??;
     Ok(Descriptor::new(media_type, digest, size))
-}
-
-fn hash_file(path: &Path) -> Result<(Digest, u64)> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut digester = Digester::new(Algorithm::Sha256);
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        digester.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((digester.finalize(), size))
 }
 
 /// Pushes the blob `desc` read from `content` unless `target` already has it. The bytes are

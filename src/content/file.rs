@@ -458,13 +458,16 @@ impl FileStore {
 /// as [`FileStore::write_file`] does for larger files.
 fn write_whole(root: &Path, target: &Path, bytes: &[u8], keep_old_files: bool) -> Result<()> {
     use std::io::Write;
-    std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+    let dir = target.parent().unwrap_or(root);
+    // The root exists once the file's directory does, unless a title leads outside it.
+    if !dir.starts_with(root) {
+        std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+    }
     if keep_old_files && std::fs::symlink_metadata(target).is_ok() {
         return Err(Error::OverwriteDisallowed {
             path: target.to_path_buf(),
         });
     }
-    let dir = target.parent().unwrap_or(root);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".oras-partial-");
@@ -792,7 +795,7 @@ fn open_source(path: &Path, size: u64) -> Result<BlobReader> {
 }
 
 /// Opens and hashes the regular file `path` of about `len` bytes (blocking).
-fn hash_open(path: &Path, len: u64) -> Result<(Digest, u64)> {
+pub(crate) fn hash_open(path: &Path, len: u64) -> Result<(Digest, u64)> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut digester = Digester::new(Algorithm::Sha256);
     // No larger than the file (plus one byte to see EOF in one read): a thousand small files

@@ -15,64 +15,20 @@ use oras_rs::oci::Platform;
 use oras_rs::reference::{Reference, parse_with_tags};
 
 pub mod checks;
+mod common;
 mod concurrency;
 mod copy;
 mod descriptor;
 mod pack;
 mod pull;
 mod remote;
+pub use common::CommonArgs;
 pub use concurrency::ConcurrencyArgs;
 pub use copy::{CopyEnds, CopyEndsArgs};
 pub use descriptor::DescriptorArgs;
 pub use pack::{AttachPackArgs, PushPackArgs, SubjectArgs};
 pub use pull::PullFileArgs;
 pub use remote::RemoteArgs;
-
-/// `-d/--debug` and the deprecated `-v/--verbose`.
-#[derive(Args, Debug, Clone, Default)]
-pub struct CommonArgs {
-    /// Output debug logs (implies --no-tty)
-    #[arg(short = 'd', long)]
-    pub debug: bool,
-
-    /// [Deprecated] print status output for unnamed blobs
-    #[arg(short = 'v', long, hide = true, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
-    pub verbose: Option<bool>,
-
-    /// [Preview] Do not show progress output
-    #[arg(long)]
-    pub no_tty: bool,
-}
-
-impl CommonArgs {
-    /// The status output of a transfer: oras's lines when `text` is the format, drawn as
-    /// progress bars when stderr is a terminal (not with `--no-tty` or `-d`), silent otherwise.
-    pub fn status_printer(
-        &self,
-        prompts: crate::output::Prompts,
-        text: bool,
-    ) -> std::sync::Arc<crate::output::StatusPrinter> {
-        std::sync::Arc::new(
-            crate::output::StatusPrinter::new(prompts, text, self.verbose())
-                .with_bars(crate::output::use_bars(text, self.no_tty, self.debug)),
-        )
-    }
-
-    /// Whether status lines of unnamed blobs are printed (oras default: yes).
-    pub fn verbose(&self) -> bool {
-        self.verbose.unwrap_or(true)
-    }
-
-    /// cobra's deprecation notice, printed by every command that has `--verbose` when it is
-    /// given, whether or not the command uses it.
-    pub fn warn_deprecated(&self) {
-        if self.verbose.is_some() {
-            eprintln!(
-                "Flag --verbose has been deprecated, and will be removed in a future release."
-            );
-        }
-    }
-}
 
 /// `--format` and `--template`.
 #[derive(Args, Debug, Clone)]
