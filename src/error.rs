@@ -240,6 +240,9 @@ impl Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Advice {
+    /// image-spec v1.0 with a platform config cannot carry an artifact type: use v1.1, or give
+    /// no artifact type.
+    ArtifactTypeWithPlatform,
     /// A plain-HTTP request reached a TLS server: use HTTPS.
     UseHttps,
     /// A TLS handshake got a plain-HTTP answer: use plain HTTP.
@@ -381,6 +384,9 @@ impl Error {
         match self {
             Error::Context { source, .. } => source.hint(),
             Error::Copy(c) => c.error.hint(),
+            Error::Oci(crate::oci::OciError::ArtifactTypeWithPlatform) => {
+                Some(Advice::ArtifactTypeWithPlatform.into())
+            }
             Error::Reference(_) => Some(
                 "Please make sure the provided reference is in the form of <registry>/<repo>[:tag|@digest]"
                     .into(),

@@ -118,7 +118,5 @@ pub fn report(err: &anyhow::Error) {
         eprintln!("{}", escape::control(&hint));
     } else if let Some(hint) = root.and_then(oras_rs::Error::hint) {
         eprintln!("{}", escape::control(&hints::render(&hint)));
-    } else if let Some(hint) = root.and_then(hints::flag_hint) {
-        eprintln!("{}", escape::control(hint));
     }
 }

@@ -29,17 +29,6 @@ pub fn reword(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     }
 }
 
-/// What to do about a library error that gives no hint of its own because the remedy is a
-/// flag of this binary.
-pub fn flag_hint(err: &oras_rs::Error) -> Option<&'static str> {
-    match err {
-        oras_rs::Error::Oci(oras_rs::oci::OciError::ArtifactTypeWithPlatform) => {
-            Some("consider using image spec v1.1 or remove --artifact-type")
-        }
-        _ => None,
-    }
-}
-
 /// The line printed after an error.
 pub fn render(hint: &Hint) -> String {
     match hint {
@@ -50,6 +39,9 @@ pub fn render(hint: &Hint) -> String {
 
 fn advise(advice: Advice) -> &'static str {
     match advice {
+        Advice::ArtifactTypeWithPlatform => {
+            "consider using image spec v1.1 or remove --artifact-type"
+        }
         Advice::UseHttps => {
             "The registry speaks HTTPS: drop --plain-http (or pass --plain-http=false)."
         }
