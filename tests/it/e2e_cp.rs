@@ -157,6 +157,39 @@ fn should_fail_and_show_registry_error_prefix_if_source_registry_is_not_logged_i
     );
 }
 
+/// oras's check: `-d` logs `Request #0` once (ids are not reused). The spec copies its
+/// `blob.Tag` artifact; the foobar image has blobs too. Each id's request is also answered
+/// under the same id, once.
+#[test]
+fn should_copy_and_show_logs_with_deduplicated_id() {
+    let reg = Registry::start();
+    let src = reg.reference("images:foobar");
+    push_foobar_image(&src);
+    let dst = reg.reference("copy/debug-log:copied");
+    let out = oras().args(["cp", &src, &dst, "-d"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("Request #0\n").count(), 1, "{err}");
+    let sent = err.matches("--> Request #").count();
+    assert!(
+        sent >= 5,
+        "a manifest, three blobs and a PUT at least: {err}"
+    );
+    for id in 0..sent {
+        assert_eq!(
+            err.matches(&format!("--> Request #{id}\n")).count(),
+            1,
+            "{id}: {err}"
+        );
+        assert_eq!(
+            err.matches(&format!("<-- Response #{id}\n")).count(),
+            1,
+            "{id}: {err}"
+        );
+    }
+    compare_ref(&[&src], &[&dst]);
+}
+
 #[test]
 fn should_copy_an_image_to_a_new_repository_via_tag() {
     let reg = Registry::start();

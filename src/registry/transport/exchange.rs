@@ -3,7 +3,6 @@
 //! `watch.rs`, the `--debug` trace in `trace.rs`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use reqwest::header::{AUTHORIZATION, LOCATION};
 use reqwest::{Method, Request, Response};
@@ -151,8 +150,7 @@ impl HttpClient {
             } else {
                 &self.other_client
             };
-            let sent_headers = request.headers().clone();
-            let started = Instant::now();
+            let trace_id = self.trace_request(&method, request.url(), request.headers());
             let progress = if streamed {
                 let progress = Arc::new(Progress::new());
                 let remaining = request
@@ -212,18 +210,11 @@ impl HttpClient {
             }
             let resp = match outcome {
                 Ok(resp) => {
-                    self.trace(&method, &url, &sent_headers, Some(&resp), started, None);
+                    self.trace_response(trace_id, &method, &url, Ok(&resp));
                     resp
                 }
                 Err(e) => {
-                    self.trace(
-                        &method,
-                        &url,
-                        &sent_headers,
-                        None,
-                        started,
-                        Some(&e.message),
-                    );
+                    self.trace_response(trace_id, &method, &url, Err(&e.message));
                     return Err(e.into());
                 }
             };
