@@ -954,3 +954,54 @@ fn cp_recursive_to_distribution_spec_forces_the_tag_schema() {
         "{stderr}"
     );
 }
+
+/// Issue 12: `oras tag` of a referrer on a registry without the Referrers API adds the tag and
+/// leaves the tag-schema index alone: the referrer is already listed there, so no PUT of
+/// `sha256-<subject>` is sent (oras-go's `updateReferrersIndex` stops at "no change" too).
+#[test]
+fn tag_of_a_referrer_on_a_registry_without_referrers_api_writes_no_tag_schema_index() {
+    use crate::common::hostile::{Action, Hostile};
+    let reg = Registry::start();
+    let subject_ref = reg.reference("app/img:v1");
+    let subject = push_subject(&subject_ref);
+    let dir = workdir();
+    write_file(dir.path(), "sig.txt", "signed\n");
+    let out = oras()
+        .current_dir(dir.path())
+        .args([
+            "attach",
+            "--artifact-type",
+            "sig/x",
+            &subject_ref,
+            "sig.txt",
+        ])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let attached: Value = serde_json::from_str(&assert_success(&out)).unwrap();
+    let referrer = attached["digest"].as_str().unwrap().to_string();
+    let (_, _, index_before) = reg.get_manifest("app/img", &tag_of(&subject));
+
+    let relay = Hostile::start(Some(&reg), |_| Action::Forward);
+    let source = format!("{}/app/img@{referrer}", relay.addr());
+    let out = oras().args(["tag", &source, "signed"]).output().unwrap();
+    let stdout = assert_success(&out);
+    assert!(stdout.contains("Tagged signed"), "{stdout}");
+    assert_eq!(
+        reg.resolve("app/img", "signed").as_deref(),
+        Some(referrer.as_str())
+    );
+    let puts: Vec<String> = relay
+        .log()
+        .iter()
+        .filter(|r| r.method == "PUT")
+        .map(|r| r.path().to_string())
+        .collect();
+    assert_eq!(
+        puts,
+        vec!["/v2/app/img/manifests/signed".to_string()],
+        "{puts:?}"
+    );
+    let (_, _, index_after) = reg.get_manifest("app/img", &tag_of(&subject));
+    assert_eq!(index_after, index_before);
+}
