@@ -8,6 +8,7 @@
 //! parsed only to find their successors and are never re-serialized (the bytes are the truth).
 
 pub mod annotations;
+mod census;
 pub mod descriptor;
 pub mod json;
 pub mod manifest;
