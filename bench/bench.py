@@ -32,7 +32,15 @@ WORKLOADS = {
     # Linearity in the number of files (issue 15): the manifest of 15,000 layers is ~3.7 MiB,
     # just under the 4 MiB a registry and oras accept.
     "e": ("15000 x 4 KiB", [(f"f{i:05}.bin", 4 << 10) for i in range(15000)]),
+    # Directories (packed as one tar+gzip layer; curl's baseline is `tar -cz | curl`, `curl | tar
+    # -xz`). 50,000 files cannot be 50,000 layers: their manifest would be ~10.7 MiB, past the
+    # 4 MiB a registry and oras accept, so the 50,000-file workload is a directory.
+    "f": ("dir of 50000 x 4 KiB", [(f"tree/d{i // 100:03}/f{i:05}.bin", 4 << 10) for i in range(50000)]),
+    "g": ("dir of 10000 files, 1 GiB", [(f"tree/d{i // 100:03}/f{i:05}.bin", (1 << 30) // 10000) for i in range(10000)]),
 }
+# Workloads pushed as the one directory `tree`, and the tools that can push a directory.
+DIRS = {"f", "g"}
+DIR_TOOLS = {"oras-rs", "baseline", "curl"}
 TOOLS = ["oras-rs", "curl", "python", "oci-client"]
 OCI_CLIENT_PEER = HERE / "peers" / "oci-client" / "target" / "release" / "oci-client-peer"
 
@@ -56,6 +64,7 @@ def generate(data: Path, workloads) -> None:
         d.mkdir(parents=True, exist_ok=True)
         for name, size in files:
             p = d / name
+            p.parent.mkdir(parents=True, exist_ok=True)
             if p.exists() and p.stat().st_size == size:
                 continue
             with open(p, "wb") as f:
@@ -108,7 +117,8 @@ http:
 
 
 def timed(cmd, cwd, env=None):
-    """Runs cmd under GNU time; returns (seconds, peak RSS KiB). Dirty pages left by the previous
+    """Runs cmd under GNU time; returns (seconds, peak RSS KiB, CPU seconds user + system of the
+    client and its children; the registry's CPU is not in it). Dirty pages left by the previous
     command (curl never syncs what it wrote) are flushed first, so no tool pays for another's
     writeback."""
     subprocess.run(["sync"], check=False)
@@ -126,7 +136,8 @@ def timed(cmd, cwd, env=None):
     parts = [float(x) for x in wall.split(":")]
     seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", out.stderr).group(1))
-    return seconds, rss
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): (\S+)", out.stderr).group(1)) for k in ("User", "System"))
+    return seconds, rss, cpu
 
 
 def commands(tool, op, oras, registry, repo, files, out, python, baseline=None, peer=None):
@@ -136,6 +147,15 @@ def commands(tool, op, oras, registry, repo, files, out, python, baseline=None, 
     if tool in ("oras-rs", "baseline"):
         binary = oras if tool == "oras-rs" else baseline
         return [binary, "push", ref] + files if op == "push" else [binary, "pull", ref, "-o", out]
+    if tool in ("oras-rs", "baseline") and op in ("cp", "cp-layout"):
+        binary = oras if tool == "oras-rs" else baseline
+        if op == "cp":
+            return [binary, "cp", ref, out]
+        return [binary, "cp", ref, "--to-oci-layout", f"{out}:v1"]
+    if tool == "curl" and files == ["tree"]:
+        if op == "push":
+            return ["bash", str(HERE / "curl_push_dir.sh"), registry, repo, "v1", "tree"]
+        return ["bash", str(HERE / "curl_pull_dir.sh"), registry, repo, "v1", out]
     if tool == "curl":
         if op == "push":
             return ["bash", str(HERE / "curl_push.sh"), registry, repo, "v1"] + files
@@ -153,6 +173,7 @@ def main() -> None:
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument("--baseline", help="another oras-rs binary (an older commit), measured in the same run as tool 'baseline'")
     ap.add_argument("--oci-client", default=str(OCI_CLIENT_PEER), help="the oci-client peer (bench/run builds it)")
+    ap.add_argument("--no-cp", action="store_true", help="skip oras-rs's cp to a second registry and to an OCI layout")
     args = ap.parse_args()
     oras = str(Path(args.oras).resolve())
     baseline = str(Path(args.baseline).resolve()) if args.baseline else None
@@ -177,23 +198,27 @@ def main() -> None:
     warm(data, workloads)
     tmp = Path(tempfile.mkdtemp(prefix="oras-bench-"))
     proc, registry = start_registry(tmp)
+    # The destination of `oras cp`: another registry process, so nothing is mounted or skipped.
+    (tmp / "second").mkdir()
+    proc2, registry2 = start_registry(tmp / "second")
     results = {}
     spread = {}
     try:
         for w in workloads:
-            files = [name for name, _ in WORKLOADS[w][1]]
+            files = ["tree"] if w in DIRS else [name for name, _ in WORKLOADS[w][1]]
             cwd = data / w
             floor = []
             for _ in range(args.runs):
-                floor.append(timed(["sh", "-c", "openssl dgst -sha256 -r * >/dev/null"], cwd)[0])
-            results[(w, "hash", "openssl")] = (statistics.median(floor), 0)
+                floor.append(timed(["sh", "-c", "find . -type f -exec openssl dgst -sha256 -r {} + >/dev/null"], cwd)[0])
+            results[(w, "hash", "openssl")] = (statistics.median(floor), 0, 0)
             # Runs interleave the tools (run 1 of each, then run 2 of each, ...), each run's
             # order rotated: no tool always goes first, when the registry is coldest.
-            samples = {tool: ([], [], []) for tool in tools}
+            run_tools = [t for t in tools if w not in DIRS or t in DIR_TOOLS]
+            samples = {tool: ([], [], [], [], []) for tool in run_tools}
             for run in range(args.runs):
-                order = tools[run % len(tools):] + tools[:run % len(tools)]
+                order = run_tools[run % len(run_tools):] + run_tools[:run % len(run_tools)]
                 for tool in order:
-                    push, pull, verified = samples[tool]
+                    push, pull, verified, cp, cp_layout = samples[tool]
                     repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
                     push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python, baseline, peer), cwd))
                     out = tmp / "out"
@@ -208,28 +233,37 @@ def main() -> None:
                         cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline, peer)
                         verified.append(timed(cmd, out, env))
                         shutil.rmtree(out, ignore_errors=True)
+                    if tool == "oras-rs" and not args.no_cp:
+                        dst = f"{registry2}/{repo}:v1"
+                        cp.append(timed(commands(tool, "cp", oras, registry, repo, files, dst, python, baseline, peer), tmp))
+                        layout = tmp / "layout"
+                        shutil.rmtree(layout, ignore_errors=True)
+                        cp_layout.append(timed(commands(tool, "cp-layout", oras, registry, repo, files, str(layout), python, baseline, peer), tmp))
+                        shutil.rmtree(layout, ignore_errors=True)
                     print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
-            for tool in tools:
-                for op, runs in zip(("push", "pull", "pull-verify"), samples[tool]):
+            for tool in run_tools:
+                for op, runs in zip(("push", "pull", "pull-verify", "cp", "cp-layout"), samples[tool]):
                     if not runs:
                         continue
                     results[(w, op, tool)] = (
                         statistics.median(s[0] for s in runs),
                         max(s[1] for s in runs),
+                        statistics.median(s[2] for s in runs),
                     )
                     spread[(w, op, tool)] = (min(s[0] for s in runs), max(s[0] for s in runs))
     finally:
-        proc.kill()
-        proc.wait()
+        for p in (proc, proc2):
+            p.kill()
+            p.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     res_dir = HERE / "results"
     res_dir.mkdir(exist_ok=True)
     raw = [
-        {"workload": w, "op": op, "tool": tool, "median_seconds": t, "peak_rss_kib": rss, "runs": args.runs,
-         "min_seconds": spread.get((w, op, tool), (t, t))[0], "max_seconds": spread.get((w, op, tool), (t, t))[1]}
-        for (w, op, tool), (t, rss) in results.items()
+        {"workload": w, "op": op, "tool": tool, "median_seconds": t, "peak_rss_kib": rss, "median_cpu_seconds": cpu,
+         "runs": args.runs, "min_seconds": spread.get((w, op, tool), (t, t))[0], "max_seconds": spread.get((w, op, tool), (t, t))[1]}
+        for (w, op, tool), (t, rss, cpu) in results.items()
     ]
     (res_dir / f"{stamp}.json").write_text(json.dumps(raw, indent=2) + "\n")
 
@@ -257,6 +291,29 @@ def main() -> None:
         h = results.get((w, "hash", "openssl"))
         if h:
             print(f"| {WORKLOADS[w][0]} | openssl dgst -sha256 | {h[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
+    # The client's own CPU (user + system, children included): the registry's is not in it.
+    if "curl" in tools:
+        others = [t for t in tools if t != "curl"]
+        print("\n| workload | op | curl CPU s | " + " | ".join(f"{t} CPU s (/ curl)" for t in others) + " |")
+        print("|---|---|---|" + "---|" * len(others))
+        for w in workloads:
+            for op in ("push", "pull"):
+                base = results.get((w, op, "curl"))
+                if not base:
+                    continue
+                cells = []
+                for t in others:
+                    v = results.get((w, op, t))
+                    cells.append(f"{v[2]:.2f} ({v[2] / base[2]:.2f})" if v and base[2] else (f"{v[2]:.2f}" if v else "-"))
+                print(f"| {WORKLOADS[w][0]} | {op} | {base[2]:.2f} | " + " | ".join(cells) + " |")
+    # oras cp, registry to a second registry and registry to an OCI layout, against the pull.
+    if any((w, "cp", "oras-rs") in results for w in workloads):
+        print("\n| workload | oras-rs pull s | cp registry -> registry s (/ pull) | cp -> OCI layout s (/ pull) | cp RSS MiB |")
+        print("|---|---|---|---|---|")
+        for w in workloads:
+            pull, cp, lay = (results.get((w, op, "oras-rs")) for op in ("pull", "cp", "cp-layout"))
+            if pull and cp and lay:
+                print(f"| {WORKLOADS[w][0]} | {pull[0]:.2f} | {cp[0]:.2f} ({cp[0] / pull[0]:.2f}) | {lay[0]:.2f} ({lay[0] / pull[0]:.2f}) | {max(cp[1], lay[1]) / 1024:.1f} |")
     # oras-rs against another build (--baseline) and against the oci-client peer, head to head.
     for other in ("baseline", "oci-client"):
         if "oras-rs" not in tools or other not in tools:
