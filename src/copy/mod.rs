@@ -403,12 +403,9 @@ async fn copy_root_in(
 
 /// The successors of a manifest, without its subject unless the copy follows subjects.
 fn children_of(ctx: &Ctx<'_>, media_type: &str, bytes: &[u8]) -> Result<Vec<Descriptor>> {
-    let mut children = oci::successors(media_type, bytes)?;
-    if !ctx.opts.include_subject
-        && let Some(subject) = oci::subject(media_type, bytes)?
-        && let Some(pos) = children.iter().position(|c| *c == subject)
-    {
-        children.remove(pos);
+    let (subject, mut children) = oci::manifest::subject_and_successors(media_type, bytes)?;
+    if let Some(subject) = subject.filter(|_| ctx.opts.include_subject) {
+        children.insert(0, subject);
     }
     Ok(children)
 }

@@ -121,6 +121,15 @@ pub fn parse_index_lenient(bytes: &[u8]) -> Result<Index, OciError> {
 ///
 /// Callers that do not follow subjects (pull without `--include-subject`) filter them out.
 pub fn successors(media_type: &str, bytes: &[u8]) -> Result<Vec<Descriptor>, OciError> {
+    let (subject, rest) = subject_and_successors(media_type, bytes)?;
+    Ok(subject.into_iter().chain(rest).collect())
+}
+
+/// [`successors`] with the subject apart: `(subject, the others)`, from one parse.
+pub fn subject_and_successors(
+    media_type: &str,
+    bytes: &[u8],
+) -> Result<(Option<Descriptor>, Vec<Descriptor>), OciError> {
     Ok(match media_type {
         media_type::OCI_MANIFEST | media_type::DOCKER_MANIFEST => {
             let manifest: Manifest = parse_document(media_type, Some(Shape::Manifest), bytes)?;
@@ -128,24 +137,23 @@ pub fn successors(media_type: &str, bytes: &[u8]) -> Result<Vec<Descriptor>, Oci
             let subject = manifest
                 .subject
                 .filter(|_| media_type == media_type::OCI_MANIFEST);
-            subject
-                .into_iter()
-                .chain(std::iter::once(manifest.config))
-                .chain(manifest.layers)
-                .collect()
+            let mut rest = Vec::with_capacity(manifest.layers.len() + 1);
+            rest.push(manifest.config);
+            rest.extend(manifest.layers);
+            (subject, rest)
         }
         media_type::OCI_INDEX | media_type::DOCKER_MANIFEST_LIST => {
             let index: Index = parse_document(media_type, Some(Shape::Index), bytes)?;
             let subject = index
                 .subject
                 .filter(|_| media_type == media_type::OCI_INDEX);
-            subject.into_iter().chain(index.manifests).collect()
+            (subject, index.manifests)
         }
         media_type::OCI_ARTIFACT_MANIFEST => {
             let artifact: ArtifactManifest = parse_document(media_type, None, bytes)?;
-            artifact.subject.into_iter().chain(artifact.blobs).collect()
+            (artifact.subject, artifact.blobs)
         }
-        _ => Vec::new(),
+        _ => (None, Vec::new()),
     })
 }
 
