@@ -504,3 +504,337 @@ fn should_copy_a_tagged_image_and_its_referrers_from_a_registry_to_an_oci_image_
     );
     compare_ref(&[&src], &[&dst, "--oci-layout"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The multi-arch index with its referrers (oras's `multi_arch` fixture: a referrer of the index
+// and one of the linux/amd64 image), and platform selection with `-r`.
+// ---------------------------------------------------------------------------------------------
+
+const IMAGE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+const INDEX_REFERRER: &str = "test/index.referrer.config";
+const AMD64_REFERRER: &str = "test/amd64.referrer.config";
+
+/// The index `<repo>:multi` and its graph, with a referrer of the index and one of amd64.
+struct MultiArch {
+    index: String,
+    amd64: String,
+    /// Every node of the index's graph as a status key: the index, its three images, their
+    /// configs and their one layer.
+    index_keys: Vec<(String, String)>,
+    /// The amd64 image's nodes: manifest, config, layer.
+    amd64_keys: Vec<(String, String)>,
+    index_referrer: String,
+    amd64_referrer: String,
+}
+
+impl MultiArch {
+    fn push(reg: &Registry, repo: &str) -> MultiArch {
+        let [index, amd64, config, layer] = push_multi_arch(reg, repo);
+        let index_doc: serde_json::Value = serde_json::from_str(&ok(oras().args([
+            "manifest",
+            "fetch",
+            &reg.reference(&format!("{repo}@{index}")),
+        ])))
+        .unwrap();
+        let mut index_keys = vec![(short(&index).to_string(), crate::common::OCI_INDEX.into())];
+        for m in index_doc["manifests"].as_array().unwrap() {
+            let digest = m["digest"].as_str().unwrap();
+            index_keys.push((short(digest).into(), OCI_MANIFEST.into()));
+            let image: serde_json::Value = serde_json::from_str(&ok(oras().args([
+                "manifest",
+                "fetch",
+                &reg.reference(&format!("{repo}@{digest}")),
+            ])))
+            .unwrap();
+            let config = image["config"]["digest"].as_str().unwrap();
+            index_keys.push((short(config).into(), IMAGE_CONFIG.into()));
+        }
+        index_keys.push((short(&layer).into(), "hello.tar".into()));
+        let amd64_keys = vec![
+            (short(&amd64).into(), OCI_MANIFEST.into()),
+            (short(&config).into(), IMAGE_CONFIG.into()),
+            (short(&layer).into(), "hello.tar".into()),
+        ];
+        let repo_ref = reg.reference(repo);
+        let index_referrer =
+            push_referrer(&repo_ref, INDEX_REFERRER, &index, crate::common::OCI_INDEX);
+        let amd64_referrer = push_referrer(&repo_ref, AMD64_REFERRER, &amd64, OCI_MANIFEST);
+        MultiArch {
+            index,
+            amd64,
+            index_keys,
+            amd64_keys,
+            index_referrer,
+            amd64_referrer,
+        }
+    }
+
+    /// The keys of `cp -r` of the whole index: its graph, the index referrer and the amd64
+    /// referrer's config (as oras's `IndexStateKeys` + referrer keys).
+    fn index_referrer_keys(&self) -> Vec<(String, String)> {
+        let mut keys = self.index_keys.clone();
+        keys.push((short(&self.index_referrer).into(), OCI_MANIFEST.into()));
+        keys.push(("44136fa355b3".into(), AMD64_REFERRER.into()));
+        keys
+    }
+
+    /// The keys of `cp -r --platform linux/amd64`: the image, its referrer and that config.
+    fn amd64_referrer_keys(&self) -> Vec<(String, String)> {
+        let mut keys = self.amd64_keys.clone();
+        keys.push((short(&self.amd64_referrer).into(), OCI_MANIFEST.into()));
+        keys.push(("44136fa355b3".into(), AMD64_REFERRER.into()));
+        keys
+    }
+}
+
+/// Pushes (untagged) a referrer of `subject` whose config is `{}` of type `config_type`.
+fn push_referrer(repo_ref: &str, config_type: &str, subject: &str, subject_type: &str) -> String {
+    let size = ok(oras().args(["manifest", "fetch", &format!("{repo_ref}@{subject}")])).len();
+    let empty = crate::common::EMPTY_DIGEST;
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{config_type}","digest":"{empty}","size":2}},"layers":[{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{empty}","size":2}}],"subject":{{"mediaType":"{subject_type}","digest":"{subject}","size":{size}}}}}"#
+    );
+    let work = workdir();
+    std::fs::write(work.path().join("empty.json"), "{}").unwrap();
+    ok(crate::common::oras_in(work.path()).args(["blob", "push", repo_ref, "empty.json"]));
+    std::fs::write(work.path().join("referrer.json"), &manifest).unwrap();
+    ok(crate::common::oras_in(work.path()).args(["manifest", "push", repo_ref, "referrer.json"]));
+    crate::common::sha256_digest(manifest.as_bytes())
+}
+
+fn as_keys(keys: &[(String, String)]) -> Vec<(&str, &str)> {
+    keys.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+/// The digests `discover --format json` lists directly under the subject.
+fn referrer_digests(args: &[&str]) -> Vec<String> {
+    let out = ok(oras().args(["discover", "--format", "json"]).args(args));
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    doc["referrers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| r["digest"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check_multi_arch_with_referrers(dst_name: &str, extra: &[&str]) {
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let dst = reg.reference(dst_name);
+    let out = cp(&[
+        &[reg.reference("artifacts:multi").as_str(), &dst, "-r", "-v"],
+        extra,
+    ]
+    .concat());
+    let keys = ma.index_referrer_keys();
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    assert!(out.contains(&format!("Digest: {}", ma.index)), "{out}");
+    compare_ref(
+        &[&reg.reference(&format!("artifacts@{}", ma.index))],
+        &[&dst],
+    );
+    assert_eq!(
+        referrer_digests(&[&dst, "--artifact-type", INDEX_REFERRER]),
+        vec![ma.index_referrer.clone()]
+    );
+    let dst_repo = dst_name.split([':', '@']).next().unwrap();
+    ok(oras().args([
+        "manifest",
+        "fetch",
+        &reg.reference(&format!("{dst_repo}@{}", ma.amd64_referrer)),
+    ]));
+}
+
+#[test]
+fn should_copy_a_multi_arch_image_and_its_referrers_to_a_new_repository_via_tag() {
+    check_multi_arch_with_referrers("copy/index-referrers:copiedTag", &[]);
+}
+
+#[test]
+fn should_copy_a_multi_arch_image_and_its_referrers_without_concurrency_limitation() {
+    check_multi_arch_with_referrers(
+        "copy/index-referrers-concurrent:copiedTag",
+        &["--concurrency", "0"],
+    );
+}
+
+#[test]
+fn should_copy_a_multi_arch_image_and_its_referrers_to_a_new_repository_via_digest() {
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let dst = reg.reference(&format!("copy/index-referrers-digest@{}", ma.index));
+    let out = cp(&[&reg.reference("artifacts:multi"), &dst, "-r", "-v"]);
+    let keys = ma.index_referrer_keys();
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    assert!(out.contains(&format!("Digest: {}", ma.index)), "{out}");
+    compare_ref(
+        &[&reg.reference(&format!("artifacts@{}", ma.index))],
+        &[&dst],
+    );
+    assert_eq!(
+        referrer_digests(&[&dst, "--artifact-type", INDEX_REFERRER]),
+        vec![ma.index_referrer.clone()]
+    );
+    ok(oras().args([
+        "manifest",
+        "fetch",
+        &reg.reference(&format!(
+            "copy/index-referrers-digest@{}",
+            ma.amd64_referrer
+        )),
+    ]));
+}
+
+#[test]
+fn should_copy_an_empty_index() {
+    let reg = Registry::start();
+    let src = reg.reference("images:empty");
+    ok(oras().args(["manifest", "index", "create", &src]));
+    let dst = reg.reference("copy/empty-index:copiedTag");
+    cp(&[&src, &dst, "-r", "-v", "--concurrency", "0"]);
+    compare_ref(&[&src], &[&dst]);
+    let index: serde_json::Value =
+        serde_json::from_str(&ok(oras().args(["manifest", "fetch", &dst]))).unwrap();
+    assert_eq!(index["manifests"], serde_json::json!([]), "{index}");
+}
+
+/// `cp -r --platform linux/amd64` into `dst_repo` (tagged `copiedTag`, or untagged): the amd64
+/// image and its referrer only, neither the index nor its referrer.
+fn check_platform_with_referrers(dst_repo: &str, tagged: bool) {
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let dst = if tagged {
+        reg.reference(&format!("{dst_repo}:copiedTag"))
+    } else {
+        reg.reference(dst_repo)
+    };
+    let out = cp(&[
+        &reg.reference("artifacts:multi"),
+        &dst,
+        "-r",
+        "--platform",
+        "linux/amd64",
+        "-v",
+    ]);
+    let keys = ma.amd64_referrer_keys();
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    assert!(out.contains(&format!("Digest: {}", ma.amd64)), "{out}");
+    let dst_ref = if tagged {
+        dst.clone()
+    } else {
+        reg.reference(&format!("{dst_repo}@{}", ma.amd64))
+    };
+    compare_ref(
+        &[&reg.reference(&format!("artifacts@{}", ma.amd64))],
+        &[&dst_ref],
+    );
+    assert_eq!(
+        referrer_digests(&[&dst_ref, "--platform", "linux/amd64"]),
+        vec![ma.amd64_referrer.clone()]
+    );
+    for absent in [&ma.index, &ma.index_referrer] {
+        fails(oras().args([
+            "manifest",
+            "fetch",
+            &reg.reference(&format!("{dst_repo}@{absent}")),
+        ]));
+    }
+}
+
+#[test]
+fn should_copy_a_certain_platform_of_image_and_its_referrers_to_a_new_repository_with_tag() {
+    check_platform_with_referrers("copy/platform-referrers", true);
+}
+
+#[test]
+fn should_copy_a_certain_platform_of_image_and_its_referrers_to_a_new_repository_without_tagging() {
+    check_platform_with_referrers("copy/platform-referrers-no-tag", false);
+}
+
+#[test]
+fn should_copy_a_certain_platform_of_image_and_its_referrers_from_an_oci_image_layout_to_a_registry()
+ {
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let from = workdir();
+    let src = format!("{}:multi", from.path().display());
+    // As oras's spec prepares it: the whole index with its referrers, then the amd64 image
+    // under the same tag.
+    cp(&[
+        &reg.reference("artifacts:multi"),
+        &src,
+        "--to-oci-layout",
+        "-r",
+    ]);
+    cp(&[
+        &reg.reference("artifacts:multi"),
+        &src,
+        "--to-oci-layout",
+        "-r",
+        "--platform",
+        "linux/amd64",
+    ]);
+    let dst = reg.reference("copy/platform-referrer-from-layout:copied");
+    let out = cp(&[
+        &src,
+        "--from-oci-layout",
+        &dst,
+        "-r",
+        "-v",
+        "--platform",
+        "linux/amd64",
+    ]);
+    let keys = ma.amd64_referrer_keys();
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    assert!(out.contains(&format!("Digest: {}", ma.amd64)), "{out}");
+    compare_ref(
+        &[&src, "--oci-layout", "--platform", "linux/amd64"],
+        &[&dst],
+    );
+    fails(oras().args([
+        "manifest",
+        "fetch",
+        &reg.reference(&format!("copy/platform-referrer-from-layout@{}", ma.index)),
+    ]));
+    assert_eq!(referrer_digests(&[&dst]), vec![ma.amd64_referrer.clone()]);
+}
+
+#[test]
+fn should_copy_a_certain_platform_of_image_and_its_referrers_from_a_registry_to_an_oci_image_layout()
+ {
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let src = reg.reference("artifacts:multi");
+    let to = workdir();
+    let dst = format!("{}:copied", to.path().display());
+    let out = cp(&[
+        &src,
+        "--to-oci-layout",
+        &dst,
+        "-r",
+        "-v",
+        "--platform",
+        "linux/amd64",
+    ]);
+    let keys = ma.amd64_referrer_keys();
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    assert!(out.contains(&format!("Digest: {}", ma.amd64)), "{out}");
+    compare_ref(
+        &[&src, "--platform", "linux/amd64"],
+        &[&dst, "--oci-layout"],
+    );
+    fails(oras().args([
+        "manifest",
+        "fetch",
+        "--oci-layout",
+        &format!("{}@{}", to.path().display(), ma.index),
+    ]));
+    assert_eq!(
+        referrer_digests(&[&dst, "--oci-layout"]),
+        vec![ma.amd64_referrer.clone()]
+    );
+}
