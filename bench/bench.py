@@ -2,7 +2,7 @@
 """The oras-rs benchmark (run it through bench/run, which installs what it needs).
 
 For each workload (a: one 1 GiB file, b: 100 x 1 MiB, c: 1000 x 4 KiB, d: one 64 MiB file, e: 15000 x
-4 KiB) and each tool (oras-rs, bare curl, the oras Python SDK, the Rust `oci-client` crate through
+4 KiB, f: a directory of 50000 x 4 KiB, g: a directory of 10000 files / 1 GiB, h: one 10 GiB file) and each tool (oras-rs, bare curl, the oras Python SDK, the Rust `oci-client` crate through
 bench/peers/oci-client) it pushes and pulls N times against a Distribution
 registry on loopback, with its own temp storage, and reports the median wall time and peak RSS
 (`/usr/bin/time -v`). Times are printed as ratios to curl's time in the same run. The page cache is
@@ -37,6 +37,9 @@ WORKLOADS = {
     # 4 MiB a registry and oras accept, so the 50,000-file workload is a directory.
     "f": ("dir of 50000 x 4 KiB", [(f"tree/d{i // 100:03}/f{i:05}.bin", 4 << 10) for i in range(50000)]),
     "g": ("dir of 10000 files, 1 GiB", [(f"tree/d{i // 100:03}/f{i:05}.bin", (1 << 30) // 10000) for i in range(10000)]),
+    # On demand only (`--workloads a,h --tools oras-rs,curl --no-cp`): 10 GiB of random data,
+    # about 30 GiB of disk with the registry's copy and the pulled file.
+    "h": ("10 GiB file", [("huge.bin", 10 << 30)]),
 }
 # Workloads pushed as the one directory `tree`, and the tools that can push a directory.
 DIRS = {"f", "g"}

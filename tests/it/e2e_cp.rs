@@ -838,3 +838,108 @@ fn should_copy_a_certain_platform_of_image_and_its_referrers_from_a_registry_to_
         vec![ma.amd64_referrer.clone()]
     );
 }
+
+#[test]
+fn should_copy_a_multi_arch_image_and_its_referrers_from_a_registry_to_an_oci_image_layout_via_tag()
+{
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let src = reg.reference("artifacts:multi");
+    let to = workdir();
+    let dst = format!("{}:copied", to.path().display());
+    let out = cp(&[&src, "--to-oci-layout", &dst, "-r", "-v"]);
+    let keys = ma.index_referrer_keys();
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    assert!(out.contains(&format!("Digest: {}", ma.index)), "{out}");
+    compare_ref(&[&src], &[&dst, "--oci-layout"]);
+    assert_eq!(
+        referrer_digests(&[&dst, "--oci-layout", "--artifact-type", INDEX_REFERRER]),
+        vec![ma.index_referrer.clone()]
+    );
+    ok(oras().args([
+        "manifest",
+        "fetch",
+        "--oci-layout",
+        &format!("{}@{}", to.path().display(), ma.amd64_referrer),
+    ]));
+}
+
+#[test]
+fn should_copy_a_multi_arch_image_and_its_referrers_from_an_oci_image_layout_to_a_registry_via_digest()
+ {
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let from = workdir();
+    let src = format!("{}:multi", from.path().display());
+    cp(&[
+        &reg.reference("artifacts:multi"),
+        &src,
+        "--to-oci-layout",
+        "-r",
+    ]);
+    let dst = reg.reference("copy/recursive-from-layout:copied");
+    let out = cp(&[&src, "--from-oci-layout", &dst, "-r", "-v"]);
+    let keys = ma.index_referrer_keys();
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    assert!(out.contains(&format!("Digest: {}", ma.index)), "{out}");
+    compare_ref(&[&src, "--oci-layout"], &[&dst]);
+    assert_eq!(
+        referrer_digests(&[&dst, "--artifact-type", INDEX_REFERRER]),
+        vec![ma.index_referrer.clone()]
+    );
+    ok(oras().args([
+        "manifest",
+        "fetch",
+        &reg.reference(&format!("copy/recursive-from-layout@{}", ma.amd64_referrer)),
+    ]));
+}
+
+#[test]
+fn should_copy_a_image_and_its_referrers_from_a_registry_to_an_oci_image_layout_via_digest() {
+    let reg = Registry::start();
+    let digest = push_foobar_image(&reg.reference("artifacts:foobar"));
+    let (sbom, signature) = push_foobar_referrers(&reg.reference("artifacts"), &digest);
+    let src = reg.reference(&format!("artifacts@{digest}"));
+    let to = workdir();
+    let out = cp(&[
+        "-r",
+        &src,
+        &to.path().display().to_string(),
+        "-v",
+        "--to-oci-layout",
+    ]);
+    match_status(
+        &out,
+        "cp",
+        &referrer_keys(&digest, &sbom, &signature),
+        true,
+        7,
+    );
+    compare_ref(
+        &[&src],
+        &[&format!("{}@{digest}", to.path().display()), "--oci-layout"],
+    );
+}
+
+#[test]
+fn should_copy_an_image_from_an_oci_image_layout_to_a_registry_via_digest() {
+    let reg = Registry::start();
+    let image = reg.reference("images:foobar");
+    let digest = push_foobar_image(&image);
+    let work = workdir();
+    cp(&[
+        &image,
+        &work.path().display().to_string(),
+        "--to-oci-layout",
+    ]);
+    let src = format!("{}@{digest}", work.path().display());
+    let dst = reg.reference("copy/from-layout-digest:copied");
+    match_status(
+        &cp(&[&src, &dst, "-v", "--from-oci-layout"]),
+        "cp",
+        &foobar_states(&digest),
+        true,
+        5,
+    );
+    compare_ref(&[&src, "--oci-layout"], &[&dst]);
+}
