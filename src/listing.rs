@@ -118,6 +118,54 @@ pub async fn tags_pointing_at(
     Ok(kept)
 }
 
+/// [`tags_pointing_at`] for tags listed under a [`TagQuery::scope`]: each is resolved as it is
+/// stored (`<scope>:<tag>`) and returned as listed.
+pub async fn scoped_tags_pointing_at(
+    target: &(impl ReadOnlyTarget + ?Sized),
+    scope: &str,
+    tags: Vec<String>,
+    digest: &Digest,
+) -> Result<Vec<String>> {
+    let prefix = format!("{scope}:");
+    let stored = tags.into_iter().map(|t| format!("{prefix}{t}")).collect();
+    let kept = tags_pointing_at(target, stored, digest).await?;
+    Ok(kept
+        .into_iter()
+        .map(|t| t[prefix.len()..].to_string())
+        .collect())
+}
+
+/// Splits the reference given with `repo tags --oci-layout-path <dir>` (a layout holding
+/// several repositories), `<registry>/<repo>[:<tag>|@<digest>]`, into the
+/// [`TagQuery::scope`] and what picks among its tags: the layout tag `<registry>/<repo>:<tag>`
+/// as stored, or the digest.
+///
+/// ```
+/// use oras_rs::listing::split_scope;
+///
+/// assert_eq!(split_scope("localhost:5000/x"), ("localhost:5000/x", None));
+/// assert_eq!(
+///     split_scope("localhost:5000/x:v1"),
+///     ("localhost:5000/x", Some("localhost:5000/x:v1".to_string()))
+/// );
+/// let digest = format!("sha256:{}", "a".repeat(64));
+/// assert_eq!(
+///     split_scope(&format!("localhost:5000/x@{digest}")),
+///     ("localhost:5000/x", Some(digest))
+/// );
+/// ```
+pub fn split_scope(reference: &str) -> (&str, Option<String>) {
+    if let Some((scope, digest)) = reference.rsplit_once('@') {
+        return (scope, Some(digest.to_string()));
+    }
+    // A tag is after the last `:` that follows the last `/` (a port comes before it).
+    let name_start = reference.rfind('/').map_or(0, |i| i + 1);
+    match reference[name_start..].rfind(':') {
+        Some(i) => (&reference[..name_start + i], Some(reference.to_string())),
+        None => (reference, None),
+    }
+}
+
 /// Whether `tag` reads as a digest once its first `-` becomes `:` (`sha256-<hex>`).
 ///
 /// ```

@@ -1264,3 +1264,56 @@ fn cp_of_corrupt_source_bytes_is_refused_by_the_destination_registry() {
     let (status, _, _) = registry.head(&format!("/v2/dst/art/blobs/{layer_digest}"));
     assert_eq!(status, 404, "the corrupt layer was not stored");
 }
+
+/// Issue 12: `repo tags --oci-layout-path <dir> <registry>/<repo>:<tag>` lists, of that
+/// repository's tags in the layout, those pointing where `<tag>` does (as `repo tags` of a
+/// tagged registry reference does), with the experimental notice; other repositories' tags
+/// sharing the layout, and the same repository's other tags, are left out.
+#[test]
+fn repo_tags_with_oci_layout_path_and_a_tag_lists_the_tags_associated_with_it() {
+    let work = workdir();
+    write_file(work.path(), "a.txt", "a\n");
+    write_file(work.path(), "b.txt", "b\n");
+    let layout = ["--oci-layout-path", "shared"];
+    let push = |tag: &str, file: &str| {
+        ok(oras_in(work.path())
+            .arg("push")
+            .args(layout)
+            .args([tag, file]));
+    };
+    push("localhost:5000/x:v1", "a.txt");
+    push("localhost:5000/x:v2", "b.txt");
+    push("localhost:5000/y:v1", "a.txt");
+    ok(oras_in(work.path())
+        .arg("tag")
+        .args(layout)
+        .args(["localhost:5000/x:v1", "localhost:5000/x:v1b"]));
+    let all = ok(oras_in(work.path())
+        .args(["repo", "tags"])
+        .args(layout)
+        .arg("localhost:5000/x"));
+    assert_eq!(all, "v1\nv1b\nv2\n");
+    let out = oras_in(work.path())
+        .args(["repo", "tags"])
+        .args(layout)
+        .arg("localhost:5000/x:v1")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "v1\nv1b\n");
+    let digest = ok(oras_in(work.path())
+        .arg("resolve")
+        .args(layout)
+        .arg("localhost:5000/x:v1"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "[Experimental] querying tags associated to {}, it may take a while...\n",
+            digest.trim()
+        )
+    );
+    let by_digest = ok(oras_in(work.path())
+        .args(["repo", "tags"])
+        .args(layout)
+        .arg(format!("localhost:5000/x@{}", digest.trim())));
+    assert_eq!(by_digest, "v1\nv1b\n");
+}

@@ -3,7 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 use oras_rs::Error;
-use oras_rs::listing::{TagQuery, list_tags, tags_pointing_at};
+use oras_rs::listing::{
+    TagQuery, list_tags, scoped_tags_pointing_at, split_scope, tags_pointing_at,
+};
 
 use crate::cli::options::{FormatArgs, TargetArgs};
 use crate::output::repo::TagListReport;
@@ -34,17 +36,19 @@ pub struct TagsArgs {
 
 /// Runs `oras repo tags`. With `--oci-layout-path <dir> <registry>/<repo>`, the layout's tags
 /// named `<registry>/<repo>:<tag>` are listed without that prefix (how oras keeps several
-/// repositories in one layout).
+/// repositories in one layout); a `:<tag>` or `@<digest>` after it keeps those pointing where
+/// it does, as for a registry.
 pub async fn run(args: TagsArgs) -> Result<()> {
     args.format.resolve()?;
     let scoped = args.target.oci_layout_path.is_some() && !args.reference.is_empty();
+    let (scope, scoped_pick) = split_scope(&args.reference);
     let source = args
         .target
         .open_read(if scoped { "" } else { &args.reference })?;
     let query = TagQuery {
         last: args.last.clone(),
         exclude_digest_tags: args.exclude_digest_tags,
-        scope: scoped.then(|| args.reference.clone()),
+        scope: scoped.then(|| scope.to_string()),
     };
     let mut tags = list_tags(&*source.target, &query)
         .await
@@ -52,13 +56,23 @@ pub async fn run(args: TagsArgs) -> Result<()> {
             Error::NotFound(_) => Error::NotFound(source.name.clone()),
             e => e,
         })?;
-    if let Some(reference) = &source.reference {
+    let pick = if scoped {
+        scoped_pick
+    } else {
+        source.reference.clone()
+    };
+    if let Some(reference) = &pick {
         let want = source.target.resolve(reference).await?;
         eprintln!(
             "[Experimental] querying tags associated to {}, it may take a while...",
             want.digest
         );
-        tags = tags_pointing_at(&*source.target, tags, &want.digest).await?;
+        tags = match &query.scope {
+            Some(scope) => {
+                scoped_tags_pointing_at(&*source.target, scope, tags, &want.digest).await?
+            }
+            None => tags_pointing_at(&*source.target, tags, &want.digest).await?,
+        };
     }
     args.format.emit(&TagListReport { tags })
 }
