@@ -61,7 +61,7 @@ pub async fn run(args: TagArgs) -> Result<()> {
     let (desc, bytes) = target.target.fetch_reference(&reference).await?;
     let (marker, name) = (target.kind.marker(), &target.name);
     output::println_ignore_pipe(&format!("Tagging {marker} {name}@{}", desc.digest));
-    let concurrency = args.concurrency.get();
+    let concurrency = args.concurrency.get_for_tags();
     let tagged = tag::tag_bytes_n(&*target.target, &desc, &bytes, &args.tags, concurrency).await?;
     text::emit_text(&TagReport { tagged })
 }

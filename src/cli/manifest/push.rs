@@ -58,7 +58,7 @@ pub async fn run(mut args: PushArgs, common: &CommonArgs) -> Result<()> {
     manifest::push(&*dest.target, &desc, &bytes, &reference, &status)
         .await
         .with_context(|| format!("pushing the manifest to {}", args.reference))?;
-    let concurrency = args.concurrency.get();
+    let concurrency = args.concurrency.get_for_tags();
     let tagged = tag::tag_bytes_n(&*dest.target, &desc, &bytes, &extra_tags, concurrency).await?;
     if args.descriptor.descriptor {
         return args.descriptor.print(&desc);

@@ -13,10 +13,27 @@ pub struct ConcurrencyArgs<const DEFAULT: usize> {
     pub concurrency: usize,
 }
 
+/// What oras-go uses for a concurrency of 0 or less: `CopyGraph`'s default for a copy, and
+/// `TagN`'s for tagging (`--concurrency 0` is "no limit given", not "no transfers").
+const COPY_DEFAULT: usize = 3;
+const TAG_DEFAULT: usize = 5;
+
 impl<const DEFAULT: usize> ConcurrencyArgs<DEFAULT> {
-    /// The level, at least 1 (`--concurrency 0` would stall every transfer).
+    /// The level of a copy: as given, or oras-go's copy default for 0.
     pub fn get(&self) -> usize {
-        self.concurrency.max(1)
+        match self.concurrency {
+            0 => COPY_DEFAULT,
+            n => n,
+        }
+    }
+
+    /// The level of tagging (`oras tag`, `manifest push` with tags): as given, or oras-go's
+    /// `TagN` default for 0.
+    pub fn get_for_tags(&self) -> usize {
+        match self.concurrency {
+            0 => TAG_DEFAULT,
+            n => n,
+        }
     }
 }
 
@@ -51,5 +68,18 @@ impl<const DEFAULT: usize> Args for ConcurrencyArgs<DEFAULT> {
 
     fn augment_args_for_update(cmd: Command) -> Command {
         Self::augment_args(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConcurrencyArgs;
+
+    #[test]
+    fn concurrency_zero_is_oras_gos_default_not_a_stall() {
+        let zero = ConcurrencyArgs::<5> { concurrency: 0 };
+        assert_eq!((zero.get(), zero.get_for_tags()), (3, 5));
+        let seven = ConcurrencyArgs::<5> { concurrency: 7 };
+        assert_eq!((seven.get(), seven.get_for_tags()), (7, 7));
     }
 }
