@@ -232,6 +232,12 @@ impl FileStore {
         self.written.lock().expect("file store lock").clone()
     }
 
+    /// [`FileStore::written_files`], handed over instead of copied: the store's own list is
+    /// empty afterwards.
+    pub fn take_written_files(&self) -> Vec<WrittenFile> {
+        std::mem::take(&mut *self.written.lock().expect("file store lock"))
+    }
+
     /// Checks, before anything is written, that every titled descriptor maps to an allowed path,
     /// and that no title names two different blobs (they would overwrite each other; oras-go's
     /// `ErrDuplicateName`), nor two names the output directory's filesystem cannot tell apart

@@ -291,12 +291,24 @@ impl<'a> PullPlan<'a> {
 
     /// Transfers: the files are written, the manifests walked.
     pub async fn run(self) -> Result<Pulled> {
-        let tag = Some(self.reference.as_str());
-        copy_root(self.src, self.dst, &self.root, self.bytes, tag, &self.copy).await?;
+        let PullPlan {
+            src,
+            dst,
+            reference,
+            root,
+            bytes,
+            files,
+            copy,
+            skipped,
+        } = self;
+        // The plan's list was for the checks before the copy; the files written are the
+        // answer. A manifest of 15,000 layers makes each such list megabytes: one at a time.
+        drop(files);
+        copy_root(src, dst, &root, bytes, Some(reference.as_str()), &copy).await?;
         Ok(Pulled {
-            manifest: self.root,
-            files: self.dst.written_files(),
-            skipped: std::mem::take(&mut *self.skipped.skipped.lock().expect("pull lock")),
+            manifest: root,
+            files: dst.take_written_files(),
+            skipped: std::mem::take(&mut *skipped.skipped.lock().expect("pull lock")),
         })
     }
 }
