@@ -4,10 +4,10 @@
 //! whole blob arrived and verified, so a failed pull never leaves a file under its final name.
 //! Untitled manifests are kept in memory: they are walked, not written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
@@ -86,6 +86,10 @@ pub struct FileStore {
     pack: DirPackOptions,
     /// Packed directories, removed when the store is dropped.
     packed: Mutex<Vec<tempfile::TempPath>>,
+    /// Directories this store made or found for small files: not made again per file.
+    made_dirs: Mutex<HashSet<PathBuf>>,
+    /// `root` made absolute once, for [`WrittenFile::path`] (not a `getcwd` per file).
+    root_abs: OnceLock<PathBuf>,
 }
 
 /// Size of the read buffer used when hashing a file: large reads keep the hasher busy.
@@ -103,6 +107,8 @@ impl FileStore {
             memory: MemoryStore::new(),
             pack: DirPackOptions::default(),
             packed: Mutex::new(Vec::new()),
+            made_dirs: Mutex::new(HashSet::new()),
+            root_abs: OnceLock::new(),
         }
     }
 
@@ -412,7 +418,13 @@ impl FileStore {
     }
 
     fn record_written(&self, desc: &Descriptor, target: PathBuf) {
-        let path = std::path::absolute(&target).unwrap_or(target);
+        let path = match target.strip_prefix(&self.root) {
+            Ok(rel) => self
+                .root_abs
+                .get_or_init(|| std::path::absolute(&self.root).unwrap_or(self.root.clone()))
+                .join(rel),
+            Err(_) => std::path::absolute(&target).unwrap_or(target),
+        };
         self.written
             .lock()
             .expect("file store lock")
@@ -451,30 +463,49 @@ impl FileStore {
             ));
         }
         let (root, keep_old) = (self.root.clone(), self.policy.keep_old_files);
+        let dir = target.parent().unwrap_or(&self.root).to_path_buf();
+        let known = self
+            .made_dirs
+            .lock()
+            .expect("file store lock")
+            .contains(&dir);
         let dest = target.clone();
-        tokio::task::spawn_blocking(move || write_whole(&root, &dest, &bytes, keep_old))
+        tokio::task::spawn_blocking(move || write_whole(&root, &dest, &bytes, keep_old, known))
             .await
             .map_err(|e| Error::Protocol(format!("writing task failed: {e}")))??;
+        self.made_dirs.lock().expect("file store lock").insert(dir);
         self.record_written(desc, target);
         Ok(())
     }
 }
 
 /// Writes `bytes` to a temp file beside `target`, syncs it and renames it into place (blocking),
-/// as [`FileStore::write_file`] does for larger files.
-fn write_whole(root: &Path, target: &Path, bytes: &[u8], keep_old_files: bool) -> Result<()> {
+/// as [`FileStore::write_file`] does for larger files. `dir_known`: the target's directory was
+/// there for an earlier file (it is made again only if it has gone since).
+fn write_whole(
+    root: &Path,
+    target: &Path,
+    bytes: &[u8],
+    keep_old_files: bool,
+    dir_known: bool,
+) -> Result<()> {
     use std::io::Write;
     let dir = target.parent().unwrap_or(root);
-    // The root exists once the file's directory does, unless a title leads outside it.
-    if !dir.starts_with(root) {
-        std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
-    }
+    let make_dirs = || -> Result<()> {
+        // The root exists once the file's directory does, unless a title leads outside it.
+        if !dir.starts_with(root) {
+            std::fs::create_dir_all(root).map_err(|e| Error::io(root, e))?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+    };
     if keep_old_files && std::fs::symlink_metadata(target).is_ok() {
         return Err(Error::OverwriteDisallowed {
             path: target.to_path_buf(),
         });
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if !dir_known {
+        make_dirs()?;
+    }
     let mut builder = tempfile::Builder::new();
     builder.prefix(".oras-partial-");
     #[cfg(unix)]
@@ -482,7 +513,14 @@ fn write_whole(root: &Path, target: &Path, bytes: &[u8], keep_old_files: bool) -
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = match builder.tempfile_in(dir) {
+        Err(e) if dir_known && e.kind() == std::io::ErrorKind::NotFound => {
+            make_dirs()?;
+            builder.tempfile_in(dir)
+        }
+        other => other,
+    }
+    .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_data())
         .map_err(|e| Error::io(tmp.path(), e))?;
@@ -656,7 +694,7 @@ const WRITE_QUEUE: usize = 3;
 /// over in large buffers through a bounded channel, so hashing and disk writes overlap. Returns
 /// once every byte is written and synced and the reader reached a verified EOF; on any error
 /// the writer stops and the caller's temp file is dropped.
-async fn write_pipelined(
+pub(crate) async fn write_pipelined(
     desc: &Descriptor,
     tmp: &Path,
     mut content: BlobReader,

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::OnceCell;
 
 use super::{
@@ -302,6 +302,11 @@ impl Target for OciLayout {
             index.manifests.push(entry);
         })
         .await
+    }
+
+    /// [`write_blob`] checks the digest and size of every blob before it gets its name.
+    fn verifies_uploads(&self) -> bool {
+        true
     }
 
     fn deleter(&self) -> Option<&dyn Deleter> {
@@ -821,22 +826,14 @@ async fn write_blob(
         .map_err(|e| Error::io(&ingest, e))?;
     let tmp = temp_in(&ingest, ".blob-")?;
     let std_file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
-    let mut file = tokio::fs::File::from_std(std_file);
-    let mut reader = VerifyingReader::new(content, desc.digest.clone(), desc.size);
-    if let Err(e) = tokio::io::copy(&mut reader, &mut file).await {
-        return Err(
-            if e.raw_os_error().is_some() && crate::digest::verify_error(&e).is_none() {
-                Error::io(tmp.path(), e)
-            } else {
-                crate::error::read_error(desc, e)
-            },
-        );
-    }
-    file.flush().await.map_err(|e| Error::io(tmp.path(), e))?;
-    file.sync_data()
-        .await
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    drop(file);
+    // Verified on the way (the layout says it verifies, so a copy does not hash it too), and
+    // written on a blocking thread in large buffers with early writeback, as a pulled file is.
+    let reader = Box::pin(VerifyingReader::new(
+        content,
+        desc.digest.clone(),
+        desc.size,
+    ));
+    crate::content::file::write_pipelined(desc, tmp.path(), reader, std_file).await?;
     let dir = target.parent().unwrap_or(root).to_path_buf();
     tokio::fs::create_dir_all(&dir)
         .await
