@@ -109,10 +109,20 @@ pub async fn entry(
     on_event: OnEvent<'_>,
 ) -> Result<(Descriptor, Vec<u8>)> {
     on_event(Event::Fetching(source));
-    let (desc, bytes) = target
-        .fetch_reference(source_reference(source))
-        .await
-        .map_err(|e| e.context(format!("could not find the manifest {source}")))?;
+    let (desc, bytes) = match target.fetch_reference(source_reference(source)).await {
+        Ok(found) => found,
+        Err(e) => {
+            // A blob named by its digest (an OCI layout resolves one, as oras-go's does): the
+            // source exists but is no manifest.
+            if let (Error::NotFound(_), Ok(digest)) =
+                (&e, source_reference(source).parse::<Digest>())
+                && target.resolve_blob(&digest).await.is_ok()
+            {
+                return Err(Error::invalid(format!("{source} is not a manifest")));
+            }
+            return Err(e.context(format!("could not find the manifest {source}")));
+        }
+    };
     if !media_type::is_manifest(&desc.media_type) {
         return Err(Error::invalid(format!("{source} is not a manifest")));
     }
@@ -240,7 +250,10 @@ pub async fn fetch(
     reference: &str,
     name: &str,
 ) -> Result<(Descriptor, Index)> {
-    let (desc, bytes) = target.fetch_reference(reference).await?;
+    let (desc, bytes) = target
+        .fetch_reference(reference)
+        .await
+        .map_err(|e| e.context(format!("could not find the index {name}")))?;
     if !media_type::is_index(&desc.media_type) {
         return Err(Error::invalid(format!("{name} is not an index")));
     }

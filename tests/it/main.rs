@@ -19,6 +19,7 @@ mod e2e_blob;
 mod e2e_cp;
 mod e2e_discover;
 mod e2e_manifest;
+mod e2e_manifest_index;
 mod e2e_misc;
 mod e2e_pull;
 mod e2e_push;
