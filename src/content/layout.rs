@@ -304,7 +304,7 @@ impl Target for OciLayout {
         .await
     }
 
-    /// [`write_blob`] checks the digest and size of every blob before it gets its name.
+    /// Its blob writer checks the digest and size of every blob before it gets its name.
     fn verifies_uploads(&self) -> bool {
         true
     }
