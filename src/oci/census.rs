@@ -76,6 +76,12 @@ struct Document {
 /// decoding it directly gives what the `Value` route gives. `false` means "take the slow way",
 /// not "invalid".
 pub(super) fn complete(shape: Option<Shape>, bytes: &[u8]) -> bool {
+    // What serde_json skips (unknown fields, the values read as `IgnoredAny`) it checks less
+    // than `Value` does: no UTF-8 or surrogate check in strings, no range check on numbers, no
+    // depth limit. Such a document goes the slow way and gets the same answer.
+    if serde_json::from_slice::<Strict>(bytes).is_err() {
+        return false;
+    }
     let Ok(doc) = serde_json::from_slice::<Document>(bytes) else {
         return false;
     };
@@ -107,6 +113,51 @@ pub(super) fn complete(shape: Option<Shape>, bytes: &[u8]) -> bool {
         && list
             .present()
             .is_some_and(|items| items.iter().all(Descriptor::complete))
+}
+
+/// Reads any JSON value as `Value` would, checking what `Value` checks, and keeps nothing.
+struct Strict;
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Strict;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+    fn visit_unit<E>(self) -> Result<Strict, E> {
+        Ok(Strict)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+        while seq.next_element::<Strict>()?.is_some() {}
+        Ok(Strict)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+        while map.next_entry::<Strict, Strict>()?.is_some() {}
+        Ok(Strict)
+    }
 }
 
 #[cfg(test)]
@@ -154,5 +205,52 @@ mod tests {
         }
         let index = format!(r#"{{"schemaVersion":2,"manifests":[{CFG}],"subject":{no_size}}}"#);
         assert!(!complete(Some(Shape::Index), index.as_bytes()));
+    }
+
+    /// Found by the `manifest` fuzz target: the quick way skipped an unknown field's string
+    /// without checking its escapes, and accepted what the `Value` route refuses.
+    #[test]
+    fn manifest_with_lone_surrogate_in_unknown_field_is_rejected_as_before() {
+        let plain = manifest("[]");
+        for value in [
+            r#""\ud800""#,
+            r#""\uDC00""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800x""#,
+        ] {
+            let doc = plain.replacen('{', &format!(r#"{{"x":{value},"#), 1);
+            assert!(serde_json::from_str::<serde_json::Value>(&doc).is_err());
+            assert!(!complete(Some(Shape::Manifest), doc.as_bytes()), "{doc}");
+            let err = crate::oci::parse_manifest(doc.as_bytes()).unwrap_err();
+            assert!(
+                err.to_string().contains("surrogate") || err.to_string().contains("escape"),
+                "{err}"
+            );
+        }
+        // A well-formed pair is valid JSON and parses, the quick way.
+        let pair = plain.replacen('{', r#"{"x":"\ud83d\ude00","#, 1);
+        assert!(complete(Some(Shape::Manifest), pair.as_bytes()));
+        assert!(crate::oci::parse_manifest(pair.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn manifest_with_out_of_range_number_or_deep_nesting_in_unknown_field_is_rejected_as_before() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for value in ["1e400", "-1e400", deep.as_str()] {
+            let doc = manifest("[]").replacen('{', &format!(r#"{{"x":{value},"#), 1);
+            assert!(serde_json::from_str::<serde_json::Value>(&doc).is_err());
+            assert!(!complete(Some(Shape::Manifest), doc.as_bytes()), "{doc}");
+            assert!(crate::oci::parse_manifest(doc.as_bytes()).is_err());
+        }
+    }
+
+    #[test]
+    fn manifest_with_invalid_utf8_in_unknown_field_is_rejected_as_before() {
+        let mut doc = br#"{"x":""#.to_vec();
+        doc.extend_from_slice(&[0xff, 0xfe]);
+        doc.extend_from_slice(manifest("[]").replacen('{', "\",", 1).as_bytes());
+        assert!(serde_json::from_slice::<serde_json::Value>(&doc).is_err());
+        assert!(!complete(Some(Shape::Manifest), &doc));
+        assert!(crate::oci::parse_manifest(&doc).is_err());
     }
 }
