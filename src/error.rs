@@ -291,6 +291,8 @@ pub enum Advice {
     },
     /// A manifest refers to blobs the repository does not have: push them first.
     PushBlobsFirst,
+    /// Several platforms were asked of content that is not an index: ask for one.
+    SinglePlatform,
 }
 
 /// The next step [`Error::hint`] offers: a sentence the library can word itself (it names no

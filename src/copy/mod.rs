@@ -46,6 +46,10 @@ pub trait CopyObserver: Send + Sync {
     fn on_skipped(&self, _desc: &Descriptor) {}
     /// The blob was mounted from another repository of the same registry, not transferred.
     fn on_mounted(&self, _desc: &Descriptor) {}
+    /// The referrers of the source index `original` are not copied: the copy's root is that
+    /// index narrowed to some platforms ([`CopyOptions::platforms`]), a new digest they do not
+    /// refer to. Called before anything is copied, only when the copy copies referrers.
+    fn on_referrers_not_copied(&self, _original: &Descriptor) {}
     /// `bytes` of the blob `desc` (between [`CopyObserver::on_start`] and
     /// [`CopyObserver::on_done`]) have been read from the source so far. Called once per chunk
     /// read (up to a few hundred KiB), so it must be cheap.
@@ -101,6 +105,10 @@ pub struct CopyOptions {
     /// With a platform, [`copy`] copies the manifest of that platform from an index (or checks
     /// that a single manifest is of it): see [`platform::select_platform`].
     pub platform: Option<Platform>,
+    /// With two or more platforms (which take the place of `platform`), [`copy`] copies the
+    /// index narrowed to them, or the whole index when they are all its platforms: see
+    /// [`platform::narrow_index`].
+    pub platforms: Vec<Platform>,
     /// Whether [`copy`] copies the referrers of the root too, recursively (`cp -r`; see
     /// [`copy_referrers`]).
     pub referrers: bool,
@@ -118,6 +126,7 @@ impl Default for CopyOptions {
             include_subject: true,
             mount_from: None,
             platform: None,
+            platforms: Vec::new(),
             referrers: false,
             extra_tags: Vec::new(),
         }
@@ -174,6 +183,30 @@ impl CopyOptions {
     /// Sets [`CopyOptions::platform`].
     pub fn with_platform(mut self, platform: impl Into<Option<Platform>>) -> Self {
         self.platform = platform.into();
+        self
+    }
+
+    /// Sets the platforms to copy: none keeps [`CopyOptions::platform`], one sets it, two or
+    /// more set [`CopyOptions::platforms`].
+    ///
+    /// ```
+    /// use oras_rs::copy::{CopyOptions, platform::parse_platforms};
+    ///
+    /// let one = CopyOptions::new().with_platforms(parse_platforms("linux/amd64")?);
+    /// assert!(one.platform.is_some() && one.platforms.is_empty());
+    /// let two = CopyOptions::new().with_platforms(parse_platforms("linux/amd64,linux/arm64")?);
+    /// assert_eq!(two.platforms.len(), 2);
+    /// # Ok::<(), oras_rs::Error>(())
+    /// ```
+    pub fn with_platforms(mut self, mut platforms: Vec<Platform>) -> Self {
+        match platforms.len() {
+            0 => {}
+            1 => {
+                self.platform = platforms.pop();
+                self.platforms.clear();
+            }
+            _ => self.platforms = platforms,
+        }
         self
     }
 
@@ -282,9 +315,18 @@ pub(crate) async fn copy_graph(
 ) -> Result<(Descriptor, Vec<u8>)> {
     // Resolving the root is not one side of the copy (oras-go's `Copy` reports it plainly).
     let (root, bytes) = src.fetch_reference(src_ref).await?;
-    let (root, bytes) = match &opts.platform {
-        Some(p) => platform::select_platform(src, &root, bytes, p).await?,
-        None => (root, bytes),
+    let (root, bytes) = match (&opts.platform, opts.platforms.as_slice()) {
+        (_, [_, _, ..]) => match platform::narrow_index(src_ref, &root, &bytes, &opts.platforms)? {
+            Some(narrowed) => {
+                if opts.referrers {
+                    opts.observer.on_referrers_not_copied(&root);
+                }
+                narrowed
+            }
+            None => (root, bytes),
+        },
+        (Some(p), _) => platform::select_platform(src, &root, bytes, p).await?,
+        (None, _) => (root, bytes),
     };
     let tag = match dst_ref.map(|r| (r, r.parse::<Digest>())) {
         Some((_, Ok(wanted))) if wanted != root.digest => {
