@@ -7,17 +7,19 @@ use anyhow::Result;
 use clap::Args;
 use oras_rs::{CopyOptions, copy};
 
-use super::options::{CommonArgs, CopyEndsArgs, PlatformArgs, TargetKind};
+use super::options::{CommonArgs, CopyEndsArgs, TargetKind};
 use crate::output::{self, copy::CopyReport, failure, report::print_text};
 
 /// Copy artifacts from one target to another
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Example - Copy an artifact between registries:\n  oras cp localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:v1\n\nExample - Download an artifact into an OCI image layout folder:\n  oras cp --to-oci-layout localhost:5000/net-monitor:v1 ./downloaded:v1\n\nExample - Upload an artifact from an OCI image layout folder:\n  oras cp --from-oci-layout ./to-upload:v1 localhost:5000/net-monitor:v1\n\nExample - Upload an artifact from an OCI layout tar archive:\n  oras cp --from-oci-layout ./to-upload.tar:v1 localhost:5000/net-monitor:v1\n\nExample - Copy an artifact and its referrers:\n  oras cp -r localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:v1\n\nExample - Copy certain platform of an artifact:\n  oras cp --platform linux/arm/v5 localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:v1\n\nExample - Copy an artifact with multiple tags:\n  oras cp localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:tag1,tag2,tag3"
+    after_help = "Example - Copy an artifact between registries:\n  oras cp localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:v1\n\nExample - Download an artifact into an OCI image layout folder:\n  oras cp --to-oci-layout localhost:5000/net-monitor:v1 ./downloaded:v1\n\nExample - Upload an artifact from an OCI image layout folder:\n  oras cp --from-oci-layout ./to-upload:v1 localhost:5000/net-monitor:v1\n\nExample - Upload an artifact from an OCI layout tar archive:\n  oras cp --from-oci-layout ./to-upload.tar:v1 localhost:5000/net-monitor:v1\n\nExample - Copy an artifact and its referrers:\n  oras cp -r localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:v1\n\nExample - Copy certain platform of an artifact:\n  oras cp --platform linux/arm/v5 localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:v1\n\nExample - Copy certain platforms of an artifact:\n  oras cp --platform linux/amd64,linux/arm64,linux/arm/v7 localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:v1\n\nExample - Copy an artifact with multiple tags:\n  oras cp localhost:5000/net-monitor:v1 localhost:6000/net-monitor-copy:tag1,tag2,tag3"
 )]
 pub struct CpArgs {
-    #[command(flatten)]
-    platform: PlatformArgs,
+    /// Request platform in the form of `os[/arch][/variant][:os_version]`, or several
+    /// separated by commas
+    #[arg(long, value_name = "PLATFORM")]
+    platform: Option<String>,
 
     /// <from>{:<tag>|@<digest>}
     #[arg(value_name = "FROM")]
@@ -40,7 +42,10 @@ pub struct CpArgs {
 
 /// Runs `oras cp`.
 pub async fn run(args: CpArgs, common: &CommonArgs) -> Result<()> {
-    let platform = args.platform.parse()?;
+    let platforms = match &args.platform {
+        Some(list) => oras_rs::copy::platform::parse_platforms(list)?,
+        None => Vec::new(),
+    };
     let ends = args.ends.open(&args.source, &args.destination)?;
     let (src, dst) = (&ends.src, &ends.dst);
     let destination = args.destination.split(',').next().unwrap_or_default();
@@ -49,7 +54,7 @@ pub async fn run(args: CpArgs, common: &CommonArgs) -> Result<()> {
         .with_concurrency(args.concurrency.get())
         .with_observer(status.clone())
         .with_mount_between(src.remote.as_ref(), dst.remote.as_ref())
-        .with_platform(platform)
+        .with_platforms(platforms)
         .with_referrers(args.recursive)
         .with_tags(ends.extra_tags.clone());
     let (to_ref, source) = (dst.reference.as_deref(), &args.source);

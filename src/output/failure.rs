@@ -50,6 +50,15 @@ pub struct End<'a> {
 /// the library says which one, else the registry prefix for a registry's answer (the source
 /// registry lacking the artifact included), else `Error:`.
 pub fn copy_error(error: anyhow::Error, src: &End<'_>, dst: &End<'_>) -> anyhow::Error {
+    // oras names the source as typed where the library knows only its tag or digest.
+    let single = oras_rs::error::Hint::Advice(oras_rs::error::Advice::SinglePlatform);
+    let error = match library_error(&error).and_then(oras_rs::Error::hint) {
+        Some(hint) if hint == single => anyhow::Error::new(oras_rs::Error::invalid_with_hint(
+            format!("{:?} is not an image index or a manifest list", src.raw),
+            single,
+        )),
+        _ => error,
+    };
     let lib = library_error(&error);
     let prefix = match lib.and_then(oras_rs::Error::copy_side) {
         Some(side) => {

@@ -102,6 +102,9 @@ fn advise(advice: Advice) -> &'static str {
         Advice::PushBlobsFirst => {
             "The registry does not have every blob this manifest refers to in this repository: push the blobs first (oras blob push), then the manifest."
         }
+        Advice::SinglePlatform => {
+            "selecting multiple platforms requires a multi-platform source; use a single --platform value to copy a specific platform of an image"
+        }
         _ => "",
     }
 }

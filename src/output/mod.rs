@@ -176,6 +176,13 @@ impl CopyObserver for StatusPrinter {
     fn on_mounted(&self, desc: &Descriptor) {
         self.status("Mounted", desc);
     }
+    fn on_referrers_not_copied(&self, _original: &Descriptor) {
+        let text = "Warning: referrers of the source index are not copied because selecting a subset of platforms produces a new index digest";
+        match &self.bars {
+            Some(bars) => bars.println(text),
+            None => self.line(text),
+        }
+    }
 }
 
 /// Prints a line to stdout, control characters escaped ([`escape::control`]); a closed pipe

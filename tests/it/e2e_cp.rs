@@ -512,23 +512,23 @@ fn should_copy_a_tagged_image_and_its_referrers_from_a_registry_to_an_oci_image_
 
 const IMAGE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const INDEX_REFERRER: &str = "test/index.referrer.config";
-const AMD64_REFERRER: &str = "test/amd64.referrer.config";
+pub(crate) const AMD64_REFERRER: &str = "test/amd64.referrer.config";
 
 /// The index `<repo>:multi` and its graph, with a referrer of the index and one of amd64.
-struct MultiArch {
-    index: String,
-    amd64: String,
+pub(crate) struct MultiArch {
+    pub(crate) index: String,
+    pub(crate) amd64: String,
     /// Every node of the index's graph as a status key: the index, its three images, their
     /// configs and their one layer.
     index_keys: Vec<(String, String)>,
     /// The amd64 image's nodes: manifest, config, layer.
     amd64_keys: Vec<(String, String)>,
-    index_referrer: String,
-    amd64_referrer: String,
+    pub(crate) index_referrer: String,
+    pub(crate) amd64_referrer: String,
 }
 
 impl MultiArch {
-    fn push(reg: &Registry, repo: &str) -> MultiArch {
+    pub(crate) fn push(reg: &Registry, repo: &str) -> MultiArch {
         let [index, amd64, config, layer] = push_multi_arch(reg, repo);
         let index_doc: serde_json::Value = serde_json::from_str(&ok(oras().args([
             "manifest",
@@ -607,7 +607,7 @@ fn as_keys(keys: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 /// The digests `discover --format json` lists directly under the subject.
-fn referrer_digests(args: &[&str]) -> Vec<String> {
+pub(crate) fn referrer_digests(args: &[&str]) -> Vec<String> {
     let out = ok(oras().args(["discover", "--format", "json"]).args(args));
     let doc: serde_json::Value =
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));

@@ -17,6 +17,7 @@ mod e2e_auth;
 mod e2e_backup;
 mod e2e_blob;
 mod e2e_cp;
+mod e2e_cp_multiplatform;
 mod e2e_discover;
 mod e2e_manifest;
 mod e2e_manifest_index;
