@@ -3,7 +3,7 @@
 //! rebuilt (`e2e_status`); one test per `It`, named after it.
 
 use crate::common::auth::{USER, start_htpasswd};
-use crate::common::{OCI_MANIFEST, Registry, fails, ok, oras, workdir};
+use crate::common::{OCI_INDEX, OCI_MANIFEST, Registry, fails, ok, oras, workdir};
 use crate::e2e_status::{
     IMAGE_LAYERS, match_status, push_foobar_image, push_foobar_referrers, push_multi_arch, short,
 };
@@ -188,6 +188,113 @@ fn should_copy_and_show_logs_with_deduplicated_id() {
         );
     }
     compare_ref(&[&src], &[&dst]);
+}
+
+/// oras's `blob.Tag` / `config.Tag` artifacts rebuilt: `hello.tar` (10 KiB) pushed with the
+/// empty config, or with an image config; returns the tag's reference and the three status
+/// keys oras checks (config, layer, manifest).
+fn push_hello_artifact(reg: &Registry, tag: &str, config: bool) -> (String, Vec<(String, String)>) {
+    let work = workdir();
+    let hello = vec![0u8; 10240];
+    crate::common::write_file(work.path(), "hello.tar", &hello);
+    let src = reg.reference(&format!("artifacts:{tag}"));
+    let mut push = crate::common::oras_in(work.path());
+    push.args(["push", &src, "hello.tar"]);
+    let config_key = if config {
+        let body = r#"{"architecture":"amd64","os":"linux"}"#;
+        crate::common::write_file(work.path(), "config.json", body);
+        push.args(["--config", &format!("config.json:{IMAGE_CONFIG}")]);
+        (
+            short(&crate::common::sha256_digest(body.as_bytes())).to_string(),
+            IMAGE_CONFIG.to_string(),
+        )
+    } else {
+        (
+            "44136fa355b3".to_string(),
+            "application/vnd.oci.empty.v1+json".to_string(),
+        )
+    };
+    let manifest = crate::common::digest_line(&ok(&mut push));
+    let keys = vec![
+        config_key,
+        (
+            short(&crate::common::sha256_digest(&hello)).into(),
+            "hello.tar".into(),
+        ),
+        (short(&manifest).into(), OCI_MANIFEST.into()),
+    ];
+    (src, keys)
+}
+
+#[test]
+fn should_copy_an_artifact_with_blob() {
+    let reg = Registry::start();
+    let (src, keys) = push_hello_artifact(&reg, "blob", false);
+    let dst = reg.reference("copy/artifact-with-blob:copied");
+    match_status(
+        &cp(&[&src, &dst, "-v"]),
+        "cp",
+        &as_keys(&keys),
+        true,
+        keys.len(),
+    );
+    compare_ref(&[&src], &[&dst]);
+}
+
+#[test]
+fn should_copy_an_artifact_with_config() {
+    let reg = Registry::start();
+    let (src, keys) = push_hello_artifact(&reg, "config", true);
+    let dst = reg.reference("copy/artifact-with-config:copied");
+    match_status(
+        &cp(&[&src, &dst, "-v"]),
+        "cp",
+        &as_keys(&keys),
+        true,
+        keys.len(),
+    );
+    compare_ref(&[&src], &[&dst]);
+}
+
+/// oras's `index.ManifestDigest` rebuilt: an index (of the amd64 image) whose subject is the
+/// multi-arch index; copying it by digest copies the subject's whole graph too.
+#[test]
+fn should_copy_index_and_its_subject() {
+    let reg = Registry::start();
+    let ma = MultiArch::push(&reg, "artifacts");
+    let repo = reg.reference("artifacts");
+    let size = |d: &str| ok(oras().args(["manifest", "fetch", &format!("{repo}@{d}")])).len();
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{OCI_INDEX}","manifests":[{{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":{}}}],"subject":{{"mediaType":"{OCI_INDEX}","digest":"{}","size":{}}}}}"#,
+        ma.amd64,
+        size(&ma.amd64),
+        ma.index,
+        size(&ma.index)
+    );
+    let work = workdir();
+    crate::common::write_file(work.path(), "index.json", &index);
+    ok(crate::common::oras_in(work.path()).args([
+        "manifest",
+        "push",
+        &repo,
+        "index.json",
+        "--media-type",
+        OCI_INDEX,
+    ]));
+    let digest = crate::common::sha256_digest(index.as_bytes());
+    let mut keys = ma.index_keys.clone();
+    keys.push((short(&digest).into(), OCI_INDEX.into()));
+    let dst = reg.reference("copy/index-with-subject");
+    let out = cp(&[&format!("{repo}@{digest}"), &dst, "-v"]);
+    match_status(&out, "cp", &as_keys(&keys), true, keys.len());
+    compare_ref(
+        &[&format!("{repo}@{digest}")],
+        &[&format!("{dst}@{digest}")],
+    );
+    compare_ref(
+        &[&format!("{repo}@{}", ma.index)],
+        &[&format!("{dst}@{}", ma.index)],
+    );
 }
 
 #[test]
@@ -536,7 +643,7 @@ impl MultiArch {
             &reg.reference(&format!("{repo}@{index}")),
         ])))
         .unwrap();
-        let mut index_keys = vec![(short(&index).to_string(), crate::common::OCI_INDEX.into())];
+        let mut index_keys = vec![(short(&index).to_string(), OCI_INDEX.into())];
         for m in index_doc["manifests"].as_array().unwrap() {
             let digest = m["digest"].as_str().unwrap();
             index_keys.push((short(digest).into(), OCI_MANIFEST.into()));
@@ -556,8 +663,7 @@ impl MultiArch {
             (short(&layer).into(), "hello.tar".into()),
         ];
         let repo_ref = reg.reference(repo);
-        let index_referrer =
-            push_referrer(&repo_ref, INDEX_REFERRER, &index, crate::common::OCI_INDEX);
+        let index_referrer = push_referrer(&repo_ref, INDEX_REFERRER, &index, OCI_INDEX);
         let amd64_referrer = push_referrer(&repo_ref, AMD64_REFERRER, &amd64, OCI_MANIFEST);
         MultiArch {
             index,
