@@ -149,12 +149,13 @@ def commands(tool, op, oras, registry, repo, files, out, python, baseline=None, 
         return [peer, "push", ref] + files if op == "push" else [peer, "pull", ref, out]
     if tool in ("oras-rs", "baseline"):
         binary = oras if tool == "oras-rs" else baseline
-        return [binary, "push", ref] + files if op == "push" else [binary, "pull", ref, "-o", out]
-    if tool in ("oras-rs", "baseline") and op in ("cp", "cp-layout"):
-        binary = oras if tool == "oras-rs" else baseline
         if op == "cp":
             return [binary, "cp", ref, out]
-        return [binary, "cp", ref, "--to-oci-layout", f"{out}:v1"]
+        if op == "cp-layout":
+            return [binary, "cp", ref, "--to-oci-layout", f"{out}:v1"]
+        if op == "repull":
+            return [binary, "pull", ref, "-o", out, "--skip-unchanged"]
+        return [binary, "push", ref] + files if op == "push" else [binary, "pull", ref, "-o", out]
     if tool == "curl" and files == ["tree"]:
         if op == "push":
             return ["bash", str(HERE / "curl_push_dir.sh"), registry, repo, "v1", "tree"]
@@ -177,6 +178,7 @@ def main() -> None:
     ap.add_argument("--baseline", help="another oras-rs binary (an older commit), measured in the same run as tool 'baseline'")
     ap.add_argument("--oci-client", default=str(OCI_CLIENT_PEER), help="the oci-client peer (bench/run builds it)")
     ap.add_argument("--no-cp", action="store_true", help="skip oras-rs's cp to a second registry and to an OCI layout")
+    ap.add_argument("--no-repeat", action="store_true", help="skip oras-rs's repeated pull (--skip-unchanged) and its pull through a warm ORAS_CACHE")
     args = ap.parse_args()
     oras = str(Path(args.oras).resolve())
     baseline = str(Path(args.baseline).resolve()) if args.baseline else None
@@ -217,17 +219,34 @@ def main() -> None:
             # Runs interleave the tools (run 1 of each, then run 2 of each, ...), each run's
             # order rotated: no tool always goes first, when the registry is coldest.
             run_tools = [t for t in tools if w not in DIRS or t in DIR_TOOLS]
-            samples = {tool: ([], [], [], [], []) for tool in run_tools}
+            samples = {tool: ([], [], [], [], [], [], []) for tool in run_tools}
             for run in range(args.runs):
                 order = run_tools[run % len(run_tools):] + run_tools[:run % len(run_tools)]
                 for tool in order:
-                    push, pull, verified, cp, cp_layout = samples[tool]
+                    push, pull, verified, cp, cp_layout, repull, cached = samples[tool]
                     repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
                     push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python, baseline, peer), cwd))
                     out = tmp / "out"
                     shutil.rmtree(out, ignore_errors=True)
                     out.mkdir()
                     pull.append(timed(commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline, peer), out))
+                    if tool == "oras-rs" and not args.no_repeat:
+                        # The same pull again into the same directory: every file is there with
+                        # its digest, so --skip-unchanged downloads nothing.
+                        repull.append(timed(commands(tool, "repull", oras, registry, repo, files, str(out), python, baseline, peer), out))
+                        # Through ORAS_CACHE: one pull fills the cache (not timed), the timed one
+                        # into a fresh directory reads every blob from it.
+                        cache = tmp / "cache"
+                        shutil.rmtree(cache, ignore_errors=True)
+                        env = dict(os.environ, ORAS_CACHE=str(cache))
+                        cmd = commands(tool, "pull", oras, registry, repo, files, str(tmp / "fill"), python, baseline, peer)
+                        timed(cmd, tmp, env)
+                        shutil.rmtree(tmp / "fill", ignore_errors=True)
+                        shutil.rmtree(out, ignore_errors=True)
+                        out.mkdir()
+                        cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline, peer)
+                        cached.append(timed(cmd, out, env))
+                        shutil.rmtree(cache, ignore_errors=True)
                     shutil.rmtree(out, ignore_errors=True)
                     if tool == "curl":
                         # The same pull, then every file hashed: curl's pull *with* verification.
@@ -245,7 +264,7 @@ def main() -> None:
                         shutil.rmtree(layout, ignore_errors=True)
                     print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
             for tool in run_tools:
-                for op, runs in zip(("push", "pull", "pull-verify", "cp", "cp-layout"), samples[tool]):
+                for op, runs in zip(("push", "pull", "pull-verify", "cp", "cp-layout", "repull", "pull-cached"), samples[tool]):
                     if not runs:
                         continue
                     results[(w, op, tool)] = (
@@ -317,6 +336,15 @@ def main() -> None:
             pull, cp, lay = (results.get((w, op, "oras-rs")) for op in ("pull", "cp", "cp-layout"))
             if pull and cp and lay:
                 print(f"| {WORKLOADS[w][0]} | {pull[0]:.2f} | {cp[0]:.2f} ({cp[0] / pull[0]:.2f}) | {lay[0]:.2f} ({lay[0] / pull[0]:.2f}) | {max(cp[1], lay[1]) / 1024:.1f} |")
+    # A repeated pull of unchanged content: --skip-unchanged into the same directory, and
+    # through a warm ORAS_CACHE into a fresh one, against the first pull.
+    if any((w, "repull", "oras-rs") in results for w in workloads):
+        print("\n| workload | oras-rs pull s | pull again, --skip-unchanged s (/ pull) | pull, warm ORAS_CACHE s (/ pull) | RSS MiB |")
+        print("|---|---|---|---|---|")
+        for w in workloads:
+            pull, again, cached = (results.get((w, op, "oras-rs")) for op in ("pull", "repull", "pull-cached"))
+            if pull and again and cached:
+                print(f"| {WORKLOADS[w][0]} | {pull[0]:.2f} | {again[0]:.2f} ({again[0] / pull[0]:.2f}) | {cached[0]:.2f} ({cached[0] / pull[0]:.2f}) | {max(again[1], cached[1]) / 1024:.1f} |")
     # oras-rs against another build (--baseline) and against the oci-client peer, head to head.
     for other in ("baseline", "oci-client"):
         if "oras-rs" not in tools or other not in tools:
