@@ -91,7 +91,9 @@ pub struct RemoteOptions {
     pub ca_file: Option<PathBuf>,
     /// A client certificate and its key (PEM), presented to the registry only.
     pub client_cert: Option<(PathBuf, PathBuf)>,
-    /// Extra headers `(name, value)`, sent to the registry's own origin only.
+    /// Extra headers `(name, value)`, sent to the registry's own origin only. Both are trimmed
+    /// for the wire; the `--debug` trace prints them as given (unless the name suggests a
+    /// credential).
     pub headers: Vec<(String, String)>,
     /// Name and port overrides.
     pub resolve: Vec<Resolve>,

@@ -157,11 +157,12 @@ fn read_stdin_secret() -> Result<String> {
     Ok(text)
 }
 
-/// Splits `Name: value` at the first colon.
+/// Splits `Name: value` at the first colon. The value is kept as typed (the library trims it
+/// for the wire), so `--debug` shows `"A": " b"` as oras does.
 fn parse_header(raw: &str) -> Result<(String, String)> {
     match raw.split_once(':') {
         Some((name, value)) if !name.trim().is_empty() => {
-            Ok((name.trim().to_string(), value.trim().to_string()))
+            Ok((name.trim().to_string(), value.to_string()))
         }
         _ => bail!(oras_rs::Error::invalid_with_hint(
             format!("invalid header: {raw:?}"),
@@ -396,7 +397,7 @@ mod tests {
     fn parses_headers_at_the_first_colon() {
         assert_eq!(
             parse_header("X-Api-Key: a:b").unwrap(),
-            ("X-Api-Key".to_string(), "a:b".to_string())
+            ("X-Api-Key".to_string(), " a:b".to_string())
         );
         assert!(parse_header("no colon").is_err());
         assert!(parse_header(": value").is_err());

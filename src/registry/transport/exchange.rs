@@ -123,8 +123,8 @@ impl HttpClient {
                 ] {
                     headers.remove(&name);
                 }
-                for (name, _) in self.headers.iter() {
-                    headers.remove(name);
+                for h in self.headers.iter() {
+                    headers.remove(&h.name);
                 }
             }
             let mut request = match body.take() {
@@ -133,9 +133,11 @@ impl HttpClient {
             };
             *request.headers_mut() = headers.clone();
             if home {
-                for (name, value) in self.headers.iter() {
-                    if !request.headers().contains_key(name) {
-                        request.headers_mut().insert(name.clone(), value.clone());
+                for h in self.headers.iter() {
+                    if !request.headers().contains_key(&h.name) {
+                        request
+                            .headers_mut()
+                            .insert(h.name.clone(), h.value.clone());
                     }
                 }
             }
@@ -209,12 +211,9 @@ impl HttpClient {
                 learn(h, &url, &outcome);
             }
             let resp = match outcome {
-                Ok(resp) => {
-                    self.trace_response(trace_id, &method, &url, Ok(&resp));
-                    resp
-                }
+                Ok(resp) => self.trace_response(trace_id, resp).await,
                 Err(e) => {
-                    self.trace_response(trace_id, &method, &url, Err(&e.message));
+                    self.trace_failure(trace_id, &method, &url, &e.message);
                     return Err(e.into());
                 }
             };

@@ -55,6 +55,25 @@ enum Via {
 #[derive(Debug, Clone, Copy)]
 struct Attempts(u32);
 
+/// A `-H` header: what goes on the wire (trimmed, marked sensitive so no library log shows it)
+/// and how the user typed it, which the `--debug` trace prints as oras does (`"Foo": "bar"`,
+/// `"A": " b"`) unless its name looks like a credential.
+#[derive(Clone)]
+pub(crate) struct CustomHeader {
+    pub name: HeaderName,
+    pub value: HeaderValue,
+    pub typed: (String, String),
+}
+
+impl std::fmt::Debug for CustomHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value may be a secret: only the name is shown.
+        f.debug_struct("CustomHeader")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 /// How to reach registries.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ClientOptions {
@@ -128,7 +147,7 @@ pub(crate) struct HttpClient {
     retry: RetryPolicy,
     /// The low-speed limit of downloads, when on.
     low_speed: Option<LowSpeed>,
-    headers: Arc<Vec<(HeaderName, HeaderValue)>>,
+    headers: Arc<Vec<CustomHeader>>,
     auth: Arc<AuthState>,
     home: Option<Arc<Home>>,
     port_overrides: Arc<Vec<(String, u16, u16)>>,
@@ -240,13 +259,17 @@ impl HttpClient {
         let client_cert = identity.is_some();
         let stream_client = build(identity, false)?;
         let mut headers = Vec::new();
-        for (name, value) in &opts.headers {
-            let name = HeaderName::from_bytes(name.trim().as_bytes())
-                .map_err(|_| Error::invalid(format!("invalid header: {name:?}")))?;
-            let mut value = HeaderValue::from_str(value.trim())
+        for (typed, text) in &opts.headers {
+            let name = HeaderName::from_bytes(typed.trim().as_bytes())
+                .map_err(|_| Error::invalid(format!("invalid header: {typed:?}")))?;
+            let mut value = HeaderValue::from_str(text.trim())
                 .map_err(|_| Error::invalid(format!("invalid header value for {name}")))?;
             value.set_sensitive(true);
-            headers.push((name, value));
+            headers.push(CustomHeader {
+                name,
+                value,
+                typed: (typed.trim().to_string(), text.clone()),
+            });
         }
         Ok(HttpClient {
             home_client,
