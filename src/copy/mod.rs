@@ -229,13 +229,28 @@ impl CopyOptions {
 pub const MAX_GRAPH_DEPTH: usize = 64;
 
 /// A node of the walk ([`node_key`]).
-type NodeKey = (Digest, String, Option<String>);
+type NodeKey = [u8; 32];
 
 /// A node of the walk: digest, media type (oras-go's tracker tells nodes apart by both) and
-/// title (two files with the same bytes are two files).
+/// title (two files with the same bytes are two files), as the SHA-256 of the three: one
+/// fixed-size key instead of three strings per node, which a walk of 15,000 files keeps to its end.
 fn node_key(desc: &Descriptor) -> NodeKey {
-    let title = desc.title().map(str::to_string);
-    (desc.digest.clone(), desc.media_type.clone(), title)
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    // Each part is length-prefixed, so no two different triples hash the same bytes.
+    let digest = desc.digest.to_string();
+    let title = desc.title();
+    for part in [Some(digest.as_str()), Some(desc.media_type.as_str()), title] {
+        match part {
+            Some(p) => {
+                h.update([1]);
+                h.update((p.len() as u64).to_le_bytes());
+                h.update(p.as_bytes());
+            }
+            None => h.update([0]),
+        }
+    }
+    h.finalize().into()
 }
 
 struct Ctx<'a> {
@@ -473,11 +488,25 @@ fn copy_children<'a>(
         // The children's walks are started a few at a time, not all at once: each is a boxed
         // future of a few KiB, and a manifest of 15,000 layers made 15,000 of them (60 MiB).
         // Enough are in flight to keep every permit busy while the next ones wait for theirs.
-        stream::iter(picked)
+        stream::iter(draining(picked))
             .map(|desc| copy_node(ctx, desc, depth))
             .buffer_unordered(in_flight(ctx.opts.concurrency))
             .try_for_each(|()| std::future::ready(Ok(())))
             .await
+    })
+}
+
+/// `list`'s items in order, its memory given back as it empties: the descriptors of a
+/// 15,000-layer manifest (about 300 bytes each) would otherwise stay allocated until the last
+/// one's copy ends, beside the list of files written meanwhile.
+fn draining<T>(mut list: Vec<T>) -> impl Iterator<Item = T> {
+    list.reverse();
+    std::iter::from_fn(move || {
+        let next = list.pop();
+        if list.capacity() > 64 && list.len() < list.capacity() / 4 {
+            list.shrink_to(list.len() * 2);
+        }
+        next
     })
 }
 
@@ -769,6 +798,35 @@ async fn copy_referrers_in(ctx: &Ctx<'_>, root: &Descriptor, root_bytes: &[u8]) 
 mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
+
+    #[test]
+    fn draining_keeps_the_order_and_gives_memory_back() {
+        let mut it = draining((0..1000).collect::<Vec<u32>>());
+        assert_eq!(
+            it.by_ref().take(900).collect::<Vec<_>>(),
+            (0..900).collect::<Vec<_>>()
+        );
+        assert_eq!(it.collect::<Vec<_>>(), (900..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn node_keys_tell_digest_type_and_title_apart() {
+        let blob = |media_type: &str, title: Option<&str>| {
+            let mut d = Descriptor::new(media_type, Digest::sha256_of(b"x"), 1);
+            d.annotations = title.map(|t| [(oci::annotations::TITLE.into(), t.into())].into());
+            d
+        };
+        let keys = [
+            node_key(&blob("a", None)),
+            node_key(&blob("a", Some("f"))),
+            node_key(&blob("b", None)),
+            node_key(&blob("a", Some(""))),
+            node_key(&Descriptor::new("a", Digest::sha256_of(b"y"), 1)),
+        ];
+        let distinct: std::collections::HashSet<_> = keys.iter().collect();
+        assert_eq!(distinct.len(), keys.len());
+        assert_eq!(node_key(&blob("a", Some("f"))), keys[1]);
+    }
 
     #[derive(Default)]
     struct Recorder(Mutex<Vec<u64>>);

@@ -248,9 +248,10 @@ impl<'a> PullPlan<'a> {
         // two blobs, or that the output directory's filesystem would merge with another or
         // refuse. Only what this pull writes counts: `-t` is how to pull such files one at a
         // time.
+        // Each successor is dropped as its decision is made: one list of them at a time.
         let files: Vec<Descriptor> = oci::successors(&root.media_type, &bytes)?
-            .iter()
-            .filter_map(|d| match filter(d) {
+            .into_iter()
+            .filter_map(|d| match filter(&d) {
                 Decision::Copy(d) => Some(*d),
                 _ => None,
             })

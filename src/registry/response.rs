@@ -53,7 +53,9 @@ pub(super) async fn read_capped(
             "{what}: {len} bytes exceeds the {limit} bytes allowed"
         )));
     }
-    let mut body = Vec::new();
+    // Sized once from the declared length (already checked against `limit`), so a 3 MiB
+    // manifest is not grown by doubling into a 4 MiB buffer; a lying length costs no more.
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
     let mut stream = Box::pin(super::speed::floored(
         futures_util::TryStreamExt::map_err(resp.bytes_stream(), body_io_error),
         low_speed,
