@@ -920,6 +920,21 @@ impl Target for FileStore {
         }
     }
 
+    async fn push_reference(
+        &self,
+        desc: &Descriptor,
+        bytes: Vec<u8>,
+        reference: &str,
+    ) -> Result<()> {
+        if desc.title().is_none() && media_type::is_manifest(&desc.media_type) {
+            // The pulled root: kept in memory as it is, not copied through a reader.
+            return self.memory.push_reference(desc, bytes, reference).await;
+        }
+        self.push(desc, Box::pin(std::io::Cursor::new(bytes)))
+            .await?;
+        self.tag(desc, reference).await
+    }
+
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {
         self.memory.tag(desc, reference).await
     }

@@ -101,7 +101,7 @@ impl ReadOnlyTarget for MemoryStore {
 impl Target for MemoryStore {
     async fn push(&self, desc: &Descriptor, content: BlobReader) -> Result<()> {
         // Bounded: only small documents belong here.
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(desc.size.min(MAX_MANIFEST_BYTES) as usize);
         content
             .take(MAX_MANIFEST_BYTES + 1)
             .read_to_end(&mut bytes)
@@ -115,6 +115,23 @@ impl Target for MemoryStore {
         }
         self.insert(desc, bytes);
         Ok(())
+    }
+
+    /// Keeps `bytes` as they are (no second copy of a manifest of megabytes).
+    async fn push_reference(
+        &self,
+        desc: &Descriptor,
+        bytes: Vec<u8>,
+        reference: &str,
+    ) -> Result<()> {
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(Error::Protocol(format!(
+                "{}: too large to keep in memory",
+                desc.digest
+            )));
+        }
+        self.insert(desc, bytes);
+        self.tag(desc, reference).await
     }
 
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {

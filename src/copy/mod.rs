@@ -71,7 +71,8 @@ pub enum Decision {
     Ignore,
 }
 
-/// Chooses, for each successor of a manifest, whether it is copied.
+/// Chooses, for each successor of a manifest, whether it is copied. It may be asked more than
+/// once about one descriptor and must answer the same each time.
 pub type SuccessorFilter = Arc<dyn Fn(&Descriptor) -> Decision + Send + Sync>;
 
 /// How a copy runs. The [`Default`] is oras-go's `DefaultCopyOptions`: 3 blobs at once, the
@@ -473,22 +474,26 @@ fn copy_children<'a>(
     depth: usize,
 ) -> BoxFuture<'a, Result<()>> {
     Box::pin(async move {
-        let mut picked = Vec::new();
-        for child in children {
-            let decision = match &ctx.opts.filter {
-                Some(f) => f(&child),
-                None => Decision::Copy(Box::new(child.clone())),
-            };
-            match decision {
-                Decision::Copy(desc) => picked.push(*desc),
-                Decision::Skip => ctx.opts.observer.on_skipped(&child),
-                Decision::Ignore => {}
+        // Skips are reported first, in the manifest's order, as before any copy starts. The
+        // children kept are decided again as their turn comes, so a manifest of 15,000 layers
+        // is one list of descriptors giving its memory back as it drains, not two.
+        let filter = ctx.opts.filter.as_ref();
+        for child in &children {
+            if let Some(Decision::Skip) = filter.map(|f| f(child)) {
+                ctx.opts.observer.on_skipped(child);
             }
         }
+        let picked = draining(children).filter_map(move |child| match filter {
+            None => Some(child),
+            Some(f) => match f(&child) {
+                Decision::Copy(desc) => Some(*desc),
+                Decision::Skip | Decision::Ignore => None,
+            },
+        });
         // The children's walks are started a few at a time, not all at once: each is a boxed
         // future of a few KiB, and a manifest of 15,000 layers made 15,000 of them (60 MiB).
         // Enough are in flight to keep every permit busy while the next ones wait for theirs.
-        stream::iter(draining(picked))
+        stream::iter(picked)
             .map(|desc| copy_node(ctx, desc, depth))
             .buffer_unordered(in_flight(ctx.opts.concurrency))
             .try_for_each(|()| std::future::ready(Ok(())))
@@ -503,8 +508,9 @@ fn draining<T>(mut list: Vec<T>) -> impl Iterator<Item = T> {
     list.reverse();
     std::iter::from_fn(move || {
         let next = list.pop();
-        if list.capacity() > 64 && list.len() < list.capacity() / 4 {
-            list.shrink_to(list.len() * 2);
+        // Halved whenever half is free: the copies add up to one pass over the list.
+        if list.capacity() > 64 && list.len() <= list.capacity() / 2 {
+            list.shrink_to_fit();
         }
         next
     })
