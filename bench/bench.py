@@ -219,11 +219,11 @@ def main() -> None:
             # Runs interleave the tools (run 1 of each, then run 2 of each, ...), each run's
             # order rotated: no tool always goes first, when the registry is coldest.
             run_tools = [t for t in tools if w not in DIRS or t in DIR_TOOLS]
-            samples = {tool: ([], [], [], [], [], [], []) for tool in run_tools}
+            samples = {tool: ([], [], [], [], [], [], [], []) for tool in run_tools}
             for run in range(args.runs):
                 order = run_tools[run % len(run_tools):] + run_tools[:run % len(run_tools)]
                 for tool in order:
-                    push, pull, verified, cp, cp_layout, repull, cached = samples[tool]
+                    push, pull, verified, cp, cp_layout, repull, cached, parallel = samples[tool]
                     repo = f"bench/{w}-{tool.replace('-', '')}-{run}"
                     push.append(timed(commands(tool, "push", oras, registry, repo, files, None, python, baseline, peer), cwd))
                     out = tmp / "out"
@@ -255,6 +255,13 @@ def main() -> None:
                         cmd = commands(tool, "pull", oras, registry, repo, files, str(out), python, baseline, peer)
                         verified.append(timed(cmd, out, env))
                         shutil.rmtree(out, ignore_errors=True)
+                        if w not in DIRS:
+                            # Three layers at a time, as oras's default --concurrency: the
+                            # registry's floor for a client at that concurrency.
+                            out.mkdir()
+                            env = dict(os.environ, PARALLEL="3")
+                            parallel.append(timed(cmd, out, env))
+                            shutil.rmtree(out, ignore_errors=True)
                     if tool == "oras-rs" and not args.no_cp:
                         dst = f"{registry2}/{repo}:v1"
                         cp.append(timed(commands(tool, "cp", oras, registry, repo, files, dst, python, baseline, peer), tmp))
@@ -264,7 +271,7 @@ def main() -> None:
                         shutil.rmtree(layout, ignore_errors=True)
                     print(f"  {w} {tool} run {run + 1}: push {push[-1][0]:.2f}s pull {pull[-1][0]:.2f}s", file=sys.stderr)
             for tool in run_tools:
-                for op, runs in zip(("push", "pull", "pull-verify", "cp", "cp-layout", "repull", "pull-cached"), samples[tool]):
+                for op, runs in zip(("push", "pull", "pull-verify", "cp", "cp-layout", "repull", "pull-cached", "pull-parallel"), samples[tool]):
                     if not runs:
                         continue
                     results[(w, op, tool)] = (
@@ -310,6 +317,10 @@ def main() -> None:
         v = results.get((w, "pull-verify", "curl"))
         if v:
             print(f"| {WORKLOADS[w][0]} | pull, curl + openssl verify | {v[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
+        v = results.get((w, "pull-parallel", "curl"))
+        base = results.get((w, "pull", "curl"), (None,))[0]
+        if v and base:
+            print(f"| {WORKLOADS[w][0]} | pull, curl -Z 3 at a time (the registry's floor at --concurrency 3) | {v[0]:.2f} ({v[0] / base:.2f} of curl) | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
         h = results.get((w, "hash", "openssl"))
         if h:
             print(f"| {WORKLOADS[w][0]} | openssl dgst -sha256 | {h[0]:.2f} | " + " | ".join(["-"] * (header.count("|") - 4)) + " |")
