@@ -73,12 +73,21 @@ pub use crate::oci::pack::{ImageSpec, PackOptions, created_time};
 /// # }).unwrap();
 /// ```
 pub async fn pack_manifest(store: &dyn Target, opts: &PackOptions) -> Result<Descriptor> {
-    Ok(pack_into(store, opts).await?.descriptor)
+    Ok(store_packed(store, oci::pack_manifest(opts)?)
+        .await?
+        .descriptor)
 }
 
-/// [`pack_manifest`], keeping what was built.
-async fn pack_into(store: &dyn Target, opts: &PackOptions) -> Result<oci::PackedManifest> {
-    let packed = oci::pack_manifest(opts)?;
+/// [`pack_manifest`] of `opts`, taken (its layers move into the manifest), keeping what was built.
+async fn pack_into(store: &dyn Target, opts: PackOptions) -> Result<oci::PackedManifest> {
+    store_packed(store, oci::pack::pack_manifest_owned(opts)?).await
+}
+
+/// Pushes what `packed` generated, then the manifest, to `store`, unless already there.
+async fn store_packed(
+    store: &dyn Target,
+    packed: oci::PackedManifest,
+) -> Result<oci::PackedManifest> {
     for (desc, bytes) in packed.generated_blobs() {
         push_if_missing(store, desc, bytes.to_vec()).await?;
     }
@@ -400,7 +409,7 @@ impl PackFiles {
         let memory = Arc::new(MemoryStore::new());
         let packed = pack_into(
             &*memory,
-            &PackOptions {
+            PackOptions {
                 image_spec: self.image_spec,
                 artifact_type: self.artifact_type.clone(),
                 config,

@@ -318,7 +318,7 @@ pub async fn copy(
     dst_ref: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<Descriptor> {
-    Ok(copy_graph(src, src_ref, dst, dst_ref, opts).await?.0)
+    copy_graph(src, src_ref, dst, dst_ref, opts).await
 }
 
 /// [`copy`], returning the root's bytes too.
@@ -328,7 +328,7 @@ pub(crate) async fn copy_graph(
     dst: &dyn Target,
     dst_ref: Option<&str>,
     opts: &CopyOptions,
-) -> Result<(Descriptor, Vec<u8>)> {
+) -> Result<Descriptor> {
     // Resolving the root is not one side of the copy (oras-go's `Copy` reports it plainly).
     let (root, bytes) = src.fetch_reference(src_ref).await?;
     let (root, bytes) = match (&opts.platform, opts.platforms.as_slice()) {
@@ -357,7 +357,15 @@ pub(crate) async fn copy_graph(
     // One walk for the artifact and its referrers: a node they share is copied and reported
     // once (oras-go's `ExtendedCopyGraph` tracks every node of the whole graph).
     let ctx = Ctx::new(src, dst, opts);
-    copy_root_in(&ctx, &root, bytes.clone(), tag).await?;
+    // The bytes are kept only when the referrers or the extra tags need them again: a manifest
+    // of megabytes is not held twice for nothing.
+    let again = opts.referrers || !opts.extra_tags.is_empty();
+    let (bytes, root_bytes) = if again {
+        (bytes.clone(), bytes)
+    } else {
+        (Vec::new(), bytes)
+    };
+    copy_root_in(&ctx, &root, root_bytes, tag).await?;
     if opts.referrers {
         copy_referrers_in(&ctx, &root, &bytes)
             .await
@@ -366,7 +374,7 @@ pub(crate) async fn copy_graph(
     crate::tag::tag_bytes_n(dst, &root, &bytes, &opts.extra_tags, opts.concurrency)
         .await
         .map_err(|e| e.at(DST))?;
-    Ok((root, bytes))
+    Ok(root)
 }
 
 /// Copies the graph below the manifest `root` (whose bytes the caller already holds), then the

@@ -154,19 +154,35 @@ impl PackedManifest {
 /// artifact type and a config, or with a subject; an artifact type or config media type that is
 /// not a media type; a user-supplied `created` annotation that is not RFC 3339.
 pub fn pack_manifest(opts: &PackOptions) -> Result<PackedManifest, OciError> {
+    pack_with_layers(opts, opts.layers.clone())
+}
+
+/// [`pack_manifest`], taking `opts` so that its layers move into the manifest rather than being
+/// copied: for 15,000 layers, that copy was 13 MiB held beside the original.
+pub(crate) fn pack_manifest_owned(mut opts: PackOptions) -> Result<PackedManifest, OciError> {
+    let layers = std::mem::take(&mut opts.layers);
+    pack_with_layers(&opts, layers)
+}
+
+/// [`pack_manifest`] of `opts` with `layers` in place of `opts.layers`.
+fn pack_with_layers(
+    opts: &PackOptions,
+    layers: Vec<Descriptor>,
+) -> Result<PackedManifest, OciError> {
     let artifact_type = opts.artifact_type.as_deref().filter(|s| !s.is_empty());
     let user_config = opts.config.clone().map(|mut config| {
         config.annotations = non_empty(&opts.config_annotations);
         config
     });
     match opts.image_spec {
-        ImageSpec::V1_1 => pack_v1_1(opts, artifact_type, user_config),
-        ImageSpec::V1_0 => pack_v1_0(opts, artifact_type, user_config),
+        ImageSpec::V1_1 => pack_v1_1(opts, layers, artifact_type, user_config),
+        ImageSpec::V1_0 => pack_v1_0(opts, layers, artifact_type, user_config),
     }
 }
 
 fn pack_v1_1(
     opts: &PackOptions,
+    layers: Vec<Descriptor>,
     artifact_type: Option<&str>,
     user_config: Option<Descriptor>,
 ) -> Result<PackedManifest, OciError> {
@@ -190,10 +206,10 @@ fn pack_v1_1(
     let annotations = ensure_created(&opts.manifest_annotations, opts.created)?;
     // image-spec v1.1 artifact guidance: a manifest without layers gets the empty descriptor
     // (plain, without the config's annotations) as its single layer.
-    let (layers, layer_bytes) = if opts.layers.is_empty() {
+    let (layers, layer_bytes) = if layers.is_empty() {
         (vec![Descriptor::empty_json()], Some(EMPTY_JSON.to_vec()))
     } else {
-        (opts.layers.clone(), None)
+        (layers, None)
     };
     let manifest = Manifest {
         schema_version: 2,
@@ -214,6 +230,7 @@ fn pack_v1_1(
 
 fn pack_v1_0(
     opts: &PackOptions,
+    layers: Vec<Descriptor>,
     artifact_type: Option<&str>,
     user_config: Option<Descriptor>,
 ) -> Result<PackedManifest, OciError> {
@@ -257,7 +274,7 @@ fn pack_v1_0(
         media_type: Some(media_type::OCI_MANIFEST.to_string()),
         artifact_type: None,
         config,
-        layers: opts.layers.clone(),
+        layers,
         subject: None,
         annotations: Some(annotations),
     };
