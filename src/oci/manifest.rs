@@ -137,9 +137,11 @@ pub fn subject_and_successors(
             let subject = manifest
                 .subject
                 .filter(|_| media_type == media_type::OCI_MANIFEST);
-            let mut rest = Vec::with_capacity(manifest.layers.len() + 1);
-            rest.push(manifest.config);
-            rest.extend(manifest.layers);
+            // The config goes in front of the decoded layers, in their own buffer: a second
+            // list for 15,000 layers would be 4.7 MiB more while both are alive.
+            let mut rest = manifest.layers;
+            rest.reserve_exact(1);
+            rest.insert(0, manifest.config);
             (subject, rest)
         }
         media_type::OCI_INDEX | media_type::DOCKER_MANIFEST_LIST => {
