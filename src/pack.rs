@@ -78,11 +78,6 @@ pub async fn pack_manifest(store: &dyn Target, opts: &PackOptions) -> Result<Des
         .descriptor)
 }
 
-/// [`pack_manifest`] of `opts`, taken (its layers move into the manifest), keeping what was built.
-async fn pack_into(store: &dyn Target, opts: PackOptions) -> Result<oci::PackedManifest> {
-    store_packed(store, oci::pack::pack_manifest_owned(opts)?).await
-}
-
 /// Pushes what `packed` generated, then the manifest, to `store`, unless already there.
 async fn store_packed(
     store: &dyn Target,
@@ -407,9 +402,10 @@ impl PackFiles {
             None => None,
         };
         let memory = Arc::new(MemoryStore::new());
-        let packed = pack_into(
+        // The options are handed over: their layers move into the manifest, not copied.
+        let packed = store_packed(
             &*memory,
-            PackOptions {
+            oci::pack::pack_manifest_owned(PackOptions {
                 image_spec: self.image_spec,
                 artifact_type: self.artifact_type.clone(),
                 config,
@@ -419,7 +415,7 @@ impl PackFiles {
                 manifest_annotations: self.annotations.manifest.clone(),
                 config_annotations: self.annotations.config.clone(),
                 created,
-            },
+            })?,
         )
         .await?;
         Ok(PackedFiles {

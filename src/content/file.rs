@@ -930,9 +930,7 @@ impl Target for FileStore {
             // The pulled root: kept in memory as it is, not copied through a reader.
             return self.memory.push_reference(desc, bytes, reference).await;
         }
-        self.push(desc, Box::pin(std::io::Cursor::new(bytes)))
-            .await?;
-        self.tag(desc, reference).await
+        super::push_then_tag(self, desc, bytes, reference).await
     }
 
     async fn tag(&self, desc: &Descriptor, reference: &str) -> Result<()> {

@@ -35,6 +35,18 @@ impl MemoryStore {
             .insert(desc.digest.clone(), (desc.clone(), bytes));
     }
 
+    /// [`MemoryStore::insert`] of pushed bytes, refused past [`MAX_MANIFEST_BYTES`].
+    fn keep(&self, desc: &Descriptor, bytes: Vec<u8>) -> Result<()> {
+        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(Error::Protocol(format!(
+                "{}: too large to keep in memory",
+                desc.digest
+            )));
+        }
+        self.insert(desc, bytes);
+        Ok(())
+    }
+
     /// Stores `bytes` as a blob of `media_type`, titled `name` when given (the file name a pull
     /// writes it to), and returns its descriptor: the in-memory counterpart of
     /// [`crate::content::file::FileStore::add`] (oras-go's `oras.PushBytes` into a
@@ -107,14 +119,7 @@ impl Target for MemoryStore {
             .read_to_end(&mut bytes)
             .await
             .map_err(|e| crate::error::read_error(desc, e))?;
-        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
-            return Err(Error::Protocol(format!(
-                "{}: too large to keep in memory",
-                desc.digest
-            )));
-        }
-        self.insert(desc, bytes);
-        Ok(())
+        self.keep(desc, bytes)
     }
 
     /// Keeps `bytes` as they are (no second copy of a manifest of megabytes).
@@ -124,13 +129,7 @@ impl Target for MemoryStore {
         bytes: Vec<u8>,
         reference: &str,
     ) -> Result<()> {
-        if bytes.len() as u64 > MAX_MANIFEST_BYTES {
-            return Err(Error::Protocol(format!(
-                "{}: too large to keep in memory",
-                desc.digest
-            )));
-        }
-        self.insert(desc, bytes);
+        self.keep(desc, bytes)?;
         self.tag(desc, reference).await
     }
 

@@ -31,6 +31,20 @@ pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
 /// Largest manifest or index read into memory (oras-go's `MaxMetadataBytes`).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 
+/// [`Target::push_reference`] as two steps, push then tag: the default, and what a store that
+/// overrides it for some manifests does for the others.
+async fn push_then_tag<T: Target + ?Sized>(
+    target: &T,
+    desc: &Descriptor,
+    bytes: Vec<u8>,
+    reference: &str,
+) -> Result<()> {
+    target
+        .push(desc, Box::pin(std::io::Cursor::new(bytes)))
+        .await?;
+    target.tag(desc, reference).await
+}
+
 /// A store content can be read from.
 #[async_trait]
 pub trait ReadOnlyTarget: Send + Sync {
@@ -99,9 +113,7 @@ pub trait Target: ReadOnlyTarget {
         bytes: Vec<u8>,
         reference: &str,
     ) -> Result<()> {
-        self.push(desc, Box::pin(std::io::Cursor::new(bytes)))
-            .await?;
-        self.tag(desc, reference).await
+        push_then_tag(self, desc, bytes, reference).await
     }
 
     /// Makes the blob `desc`, held by the repository `from_repository` of the same registry,

@@ -238,10 +238,14 @@ type NodeKey = [u8; 32];
 fn node_key(desc: &Descriptor) -> NodeKey {
     use sha2::{Digest as _, Sha256};
     let mut h = Sha256::new();
-    // Each part is length-prefixed, so no two different triples hash the same bytes.
-    let digest = desc.digest.to_string();
-    let title = desc.title();
-    for part in [Some(digest.as_str()), Some(desc.media_type.as_str()), title] {
+    // Each part is length-prefixed, so no two different tuples hash the same bytes.
+    let parts = [
+        Some(desc.digest.algorithm().as_str()),
+        Some(desc.digest.hex()),
+        Some(desc.media_type.as_str()),
+        desc.title(),
+    ];
+    for part in parts {
         match part {
             Some(p) => {
                 h.update([1]);
@@ -318,20 +322,9 @@ pub async fn copy(
     dst_ref: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<Descriptor> {
-    copy_graph(src, src_ref, dst, dst_ref, opts).await
-}
-
-/// [`copy`], returning the root's bytes too.
-pub(crate) async fn copy_graph(
-    src: &dyn ReadOnlyTarget,
-    src_ref: &str,
-    dst: &dyn Target,
-    dst_ref: Option<&str>,
-    opts: &CopyOptions,
-) -> Result<Descriptor> {
     // Resolving the root is not one side of the copy (oras-go's `Copy` reports it plainly).
     let (root, bytes) = src.fetch_reference(src_ref).await?;
-    let (root, bytes) = match (&opts.platform, opts.platforms.as_slice()) {
+    let (root, mut bytes) = match (&opts.platform, opts.platforms.as_slice()) {
         (_, [_, _, ..]) => match platform::narrow_index(src_ref, &root, &bytes, &opts.platforms)? {
             Some(narrowed) => {
                 if opts.referrers {
@@ -359,11 +352,10 @@ pub(crate) async fn copy_graph(
     let ctx = Ctx::new(src, dst, opts);
     // The bytes are kept only when the referrers or the extra tags need them again: a manifest
     // of megabytes is not held twice for nothing.
-    let again = opts.referrers || !opts.extra_tags.is_empty();
-    let (bytes, root_bytes) = if again {
-        (bytes.clone(), bytes)
+    let root_bytes = if opts.referrers || !opts.extra_tags.is_empty() {
+        bytes.clone()
     } else {
-        (Vec::new(), bytes)
+        std::mem::take(&mut bytes)
     };
     copy_root_in(&ctx, &root, root_bytes, tag).await?;
     if opts.referrers {
@@ -486,8 +478,8 @@ fn copy_children<'a>(
         // children kept are decided again as their turn comes, so a manifest of 15,000 layers
         // is one list of descriptors giving its memory back as it drains, not two.
         let filter = ctx.opts.filter.as_ref();
-        for child in &children {
-            if let Some(Decision::Skip) = filter.map(|f| f(child)) {
+        if let Some(f) = filter {
+            for child in children.iter().filter(|c| matches!(f(c), Decision::Skip)) {
                 ctx.opts.observer.on_skipped(child);
             }
         }

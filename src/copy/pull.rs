@@ -237,7 +237,7 @@ impl<'a> PullPlan<'a> {
         opts: &PullOptions,
     ) -> Result<Self> {
         let (root, bytes) = resolve(src, reference, opts.platform.as_ref()).await?;
-        let config = config_of(&bytes);
+        let config = oci::manifest::config_of(&bytes);
         let filter = pull_filter(PullFilter {
             config: config.clone(),
             config_title: opts.config.as_ref().map(|c| c.path.clone()),
@@ -467,34 +467,4 @@ pub fn pull_filter(f: PullFilter) -> SuccessorFilter {
         }
         Decision::Copy(Box::new(desc.clone()))
     })
-}
-
-/// The config of a manifest, read without decoding its layers (a manifest of 15,000 layers
-/// would otherwise be decoded whole, for one descriptor, before its successors are decoded
-/// again). `None` for an index, or for a document that is not a manifest: the successors'
-/// parse says what is wrong with it.
-fn config_of(bytes: &[u8]) -> Option<Descriptor> {
-    #[derive(serde::Deserialize)]
-    struct ConfigOnly {
-        config: Descriptor,
-    }
-    serde_json::from_slice::<ConfigOnly>(bytes)
-        .ok()
-        .map(|m| m.config)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_of_reads_a_manifests_config_and_nothing_of_an_index() {
-        let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"text/plain","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}]}"#;
-        let config = config_of(manifest).expect("a manifest has a config");
-        assert_eq!(config.media_type, "application/vnd.oci.empty.v1+json");
-        assert_eq!(config.size, 2);
-        let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
-        assert!(config_of(index).is_none());
-        assert!(config_of(b"not json").is_none());
-    }
 }

@@ -112,6 +112,20 @@ pub fn parse_index_lenient(bytes: &[u8]) -> Result<Index, OciError> {
     parse_document("index", None, bytes)
 }
 
+/// The config of a manifest, read without decoding its layers (a manifest of 15,000 layers
+/// would otherwise be decoded whole, for one descriptor, before its successors are decoded
+/// again). `None` for an index, or for a document that is not a manifest: the successors'
+/// parse says what is wrong with it.
+pub(crate) fn config_of(bytes: &[u8]) -> Option<Descriptor> {
+    #[derive(Deserialize)]
+    struct ConfigOnly {
+        config: Descriptor,
+    }
+    serde_json::from_slice::<ConfigOnly>(bytes)
+        .ok()
+        .map(|m| m.config)
+}
+
 /// The descriptors a manifest of type `media_type` points to, in oras-go's order:
 /// - OCI image manifest: `subject` (if any), `config`, then `layers`;
 /// - Docker schema 2 manifest: `config`, then `layers`;
@@ -329,6 +343,17 @@ fn parse_document<T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_of_reads_a_manifests_config_and_nothing_of_an_index() {
+        let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"text/plain","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}]}"#;
+        let config = config_of(manifest).expect("a manifest has a config");
+        assert_eq!(config.media_type, "application/vnd.oci.empty.v1+json");
+        assert_eq!(config.size, 2);
+        let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        assert!(config_of(index).is_none());
+        assert!(config_of(b"not json").is_none());
+    }
     use crate::digest::Digest;
     use crate::oci::json::to_go_json;
 
