@@ -140,7 +140,9 @@ pub async fn entry(
     if !media_type::is_index(&desc.media_type)
         && let Ok(manifest) = oci::parse_manifest(&bytes)
     {
-        entry.platform = config_platform(target, &manifest.config, source).await?;
+        entry.platform = config_platform(target, &manifest.config, source)
+            .await?
+            .map(Box::new);
     }
     Ok((entry, bytes))
 }

@@ -241,7 +241,7 @@ impl AnnotationSet {
     ///
     /// ```
     /// let set = oras_rs::pack::AnnotationSet::load(&["k=v=w".into()], None)?;
-    /// assert_eq!(set.manifest["k"], "v=w");
+    /// assert_eq!(set.manifest.get("k"), Some("v=w"));
     /// # Ok::<(), oras_rs::Error>(())
     /// ```
     pub fn load(pairs: &[String], file: Option<&Path>) -> Result<Self> {
@@ -403,21 +403,22 @@ impl PackFiles {
         };
         let memory = Arc::new(MemoryStore::new());
         // The options are handed over: their layers move into the manifest, not copied.
-        let packed = store_packed(
-            &*memory,
-            oci::pack::pack_manifest_owned(PackOptions {
-                image_spec: self.image_spec,
-                artifact_type: self.artifact_type.clone(),
-                config,
-                platform: self.platform.clone(),
-                layers,
-                subject: self.subject.clone(),
-                manifest_annotations: self.annotations.manifest.clone(),
-                config_annotations: self.annotations.config.clone(),
-                created,
-            })?,
-        )
-        .await?;
+        let mut packed = oci::pack::pack_manifest_owned(PackOptions {
+            image_spec: self.image_spec,
+            artifact_type: self.artifact_type.clone(),
+            config,
+            platform: self.platform.clone(),
+            layers,
+            subject: self.subject.clone(),
+            manifest_annotations: self.annotations.manifest.clone(),
+            config_annotations: self.annotations.config.clone(),
+            created,
+        })?;
+        for (desc, bytes) in packed.generated_blobs() {
+            memory.insert(desc, bytes.to_vec());
+        }
+        // The manifest bytes move into the store: a manifest of 15,000 layers is 3 MiB.
+        memory.insert(&packed.descriptor, std::mem::take(&mut packed.bytes));
         Ok(PackedFiles {
             artifact_type: packed
                 .descriptor
@@ -425,7 +426,6 @@ impl PackFiles {
                 .clone()
                 .unwrap_or_else(|| packed.config.media_type.clone()),
             descriptor: packed.descriptor,
-            manifest: packed.bytes,
             memory,
             files,
         })
@@ -470,7 +470,7 @@ async fn add_files(
         };
         let extra = file_annotations.remove(&arg.path);
         if let Some(title) = extra.as_ref().and_then(|a| a.get(oci::annotations::TITLE)) {
-            name = title.clone();
+            name = title.to_string();
         }
         if !names.insert(name.clone()) {
             return Err(Error::invalid(format!("{name}: duplicate name")));
@@ -543,8 +543,6 @@ pub struct PackedFiles {
     /// The manifest's descriptor, with its artifact type (for image-spec v1.0, the config
     /// media type) and annotations.
     pub descriptor: Descriptor,
-    /// The manifest bytes, exactly as pushed.
-    pub manifest: Vec<u8>,
     artifact_type: String,
     memory: Arc<MemoryStore>,
     files: Arc<FileStore>,
@@ -558,6 +556,14 @@ impl PackedFiles {
             self.memory.clone() as Arc<dyn ReadOnlyTarget>,
             self.files.clone() as Arc<dyn ReadOnlyTarget>,
         ])
+    }
+
+    /// A copy of the manifest bytes, exactly as pushed (they are kept once, in the memory store
+    /// the artifact is copied from).
+    pub fn manifest(&self) -> Vec<u8> {
+        self.memory
+            .get(&self.descriptor.digest)
+            .expect("the packed manifest stays in its memory store")
     }
 
     /// The artifact type oras reports: the manifest's, or its config's media type.
@@ -588,7 +594,7 @@ impl PackedFiles {
 
     /// Writes the manifest bytes to `path` (`--export-manifest`).
     pub fn export_manifest(&self, path: &Path) -> Result<()> {
-        std::fs::write(path, &self.manifest)
+        std::fs::write(path, self.manifest())
             .map_err(|e| Error::io(path, e).context("exporting the manifest"))
     }
 }
@@ -707,8 +713,8 @@ mod tests {
         .unwrap();
         let set = AnnotationSet::load(&["k=v".into()], Some(&path)).unwrap();
         assert_eq!(set.manifest.len(), 2);
-        assert_eq!(set.config["c"], "2");
-        assert_eq!(set.files["hi.txt"]["f"], "3");
+        assert_eq!(set.config.get("c"), Some("2"));
+        assert_eq!(set.files["hi.txt"].get("f"), Some("3"));
         std::fs::write(&path, "[]").unwrap();
         assert!(AnnotationSet::load(&[], Some(&path)).is_err());
     }
@@ -718,6 +724,6 @@ mod tests {
         assert!(parse_annotations(&["k".into()]).is_err());
         assert!(parse_annotations(&["k=1".into(), "k=2".into()]).is_err());
         let a = parse_annotations(&["k=v=w".into()]).unwrap();
-        assert_eq!(a["k"], "v=w");
+        assert_eq!(a.get("k"), Some("v=w"));
     }
 }

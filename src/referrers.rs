@@ -642,7 +642,7 @@ mod tests {
             .unwrap();
         assert_eq!(subj.size, 2);
         assert_eq!(entry.artifact_type.as_deref(), Some("application/vnd.sbom"));
-        assert_eq!(entry.annotations.unwrap()["k"], "v");
+        assert_eq!(entry.annotations.unwrap().get("k"), Some("v"));
         assert_eq!(entry.digest, desc.digest);
 
         let config_type = with_type.replace(r#""artifactType":"application/vnd.sbom","#, "");

@@ -51,8 +51,11 @@ pub async fn run(mut args: PushArgs, common: &CommonArgs) -> Result<()> {
     let concurrency = args.concurrency.get();
     let copied = packed.copy_to(repo, dest.tag(), concurrency, status.clone());
     (copied.await).with_context(|| format!("pushing to {}", args.reference))?;
-    let (desc, bytes) = (&packed.descriptor, &packed.manifest);
-    oras_rs::tag::tag_bytes_n(repo, desc, bytes, &extra_tags, concurrency).await?;
+    if !extra_tags.is_empty() {
+        let bytes = packed.manifest();
+        oras_rs::tag::tag_bytes_n(repo, &packed.descriptor, &bytes, &extra_tags, concurrency)
+            .await?;
+    }
     status.finish();
     args.pack.common.export(&packed)?;
     args.format.emit(&PushReport {

@@ -252,14 +252,21 @@ impl FileStore {
         for title in descs.iter().filter_map(Descriptor::title) {
             self.target_path(title)?;
         }
+        let mut titled = 0;
         {
             let mut claimed = self.claimed.lock().expect("file store lock");
             for desc in descs {
                 if let Some(title) = desc.title() {
                     take(&mut claimed, title, &desc.digest)?;
+                    titled += 1;
                 }
             }
         }
+        // Each titled blob is recorded once written: size the list once, not by doubling.
+        self.written
+            .lock()
+            .expect("file store lock")
+            .reserve(titled);
         // Names the destination filesystem would merge or refuse, tried there together before
         // any write; writing them later needs no further check among themselves.
         let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
@@ -637,6 +644,8 @@ fn take(
             crate::error::Advice::DuplicateTitle,
         ));
     }
+    // Almost every name is alone in its group: one slot, not `Vec`'s first four.
+    taken.reserve_exact(1);
     taken.push((title.to_string(), digest.clone()));
     Ok(Some(taken.iter().map(|(t, _)| t.clone()).collect()))
 }
@@ -655,7 +664,7 @@ fn normal_title(title: &str) -> String {
 
 /// The value of an annotation of `desc`.
 fn annotation<'a>(desc: &'a Descriptor, key: &str) -> Option<&'a str> {
-    desc.annotations.as_ref()?.get(key).map(String::as_str)
+    desc.annotations.as_ref()?.get(key)
 }
 
 /// Whether `desc` is a directory to unpack (`io.deis.oras.content.unpack: "true"`), as oras-go

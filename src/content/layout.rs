@@ -601,10 +601,7 @@ fn index_tags(index: &Index, last: Option<&str>) -> Vec<String> {
 }
 
 fn ref_name(desc: &Descriptor) -> Option<&str> {
-    desc.annotations
-        .as_ref()?
-        .get(annotations::REF_NAME)
-        .map(String::as_str)
+    desc.annotations.as_ref()?.get(annotations::REF_NAME)
 }
 
 fn is_manifest_type(mt: &str) -> bool {

@@ -127,7 +127,7 @@ pub fn matches(got: &Platform, want: &Platform) -> bool {
 /// // An index with an entry for linux/arm64, tagged `all`.
 /// let store = MemoryStore::new();
 /// let mut arm = pack_manifest(&store, &PackOptions::default()).await?;
-/// arm.platform = Some(parse_platform("linux/arm64")?);
+/// arm.platform = Some(Box::new(parse_platform("linux/arm64")?));
 /// let mut built = index::create(&store, &[arm.digest.to_string()], &Default::default(), &|_| {}).await?;
 /// built.manifests[0].platform = arm.platform.clone();
 /// let (root, bytes) = index::encode(&built)?;
@@ -166,7 +166,7 @@ pub async fn resolve_platform(
 /// // An index whose one entry is for linux/arm64.
 /// let store = MemoryStore::new();
 /// let mut arm = pack_manifest(&store, &PackOptions::default()).await?;
-/// arm.platform = Some(parse_platform("linux/arm64")?);
+/// arm.platform = Some(Box::new(parse_platform("linux/arm64")?));
 /// let index = Index {
 ///     schema_version: 2,
 ///     media_type: Some(media_type::OCI_INDEX.into()),
@@ -202,7 +202,7 @@ pub async fn select_platform(
             let available: Vec<String> = index
                 .manifests
                 .iter()
-                .filter_map(|m| m.platform.as_ref().map(display))
+                .filter_map(|m| m.platform.as_deref().map(display))
                 .collect();
             return Err(Error::invalid_with_hint(
                 format!(
@@ -325,8 +325,8 @@ pub fn narrow_index(
         ));
     }
     let index = oci::parse_index(bytes)?;
-    let wanted = |p: &Option<Platform>| {
-        p.as_ref()
+    let wanted = |p: &Option<Box<Platform>>| {
+        p.as_deref()
             .is_some_and(|p| wants.iter().any(|w| matches(p, w)))
     };
     let unmatched: Vec<String> = wants
@@ -343,7 +343,7 @@ pub fn narrow_index(
         let available: Vec<String> = index
             .manifests
             .iter()
-            .filter_map(|m| m.platform.as_ref().map(display))
+            .filter_map(|m| m.platform.as_deref().map(display))
             .collect();
         return Err(Error::invalid(format!(
             "some requested platforms were not matched; unmatched platforms: [{}]; available platforms in index: [{}]",

@@ -37,9 +37,10 @@ pub struct Descriptor {
         deserialize_with = "deserialize_data"
     )]
     pub data: Option<Vec<u8>>,
-    /// Platform of a manifest referenced from an index.
+    /// Platform of a manifest referenced from an index. Boxed: most descriptors (layers) have
+    /// none, and an inline `Platform` would more than double the size of every descriptor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<Platform>,
+    pub platform: Option<Box<Platform>>,
     /// Artifact type of a referenced manifest (copied from its `artifactType` or config type).
     #[serde(default, skip_serializing_if = "str_is_absent")]
     pub artifact_type: Option<String>,
@@ -94,10 +95,7 @@ impl Descriptor {
 
     /// The `org.opencontainers.image.title` annotation, if any.
     pub fn title(&self) -> Option<&str> {
-        self.annotations
-            .as_ref()?
-            .get(annotations::TITLE)
-            .map(String::as_str)
+        self.annotations.as_ref()?.get(annotations::TITLE)
     }
 
     /// Whether this describes the empty JSON blob, comparing media type, digest and size like
@@ -219,14 +217,14 @@ mod tests {
         desc.urls = Some(vec!["https://example.com/x".into()]);
         desc.annotations = Some([(annotations::TITLE.into(), "hello.txt".into())].into());
         desc.data = Some(b"hello\n".to_vec());
-        desc.platform = Some(Platform {
+        desc.platform = Some(Box::new(Platform {
             architecture: "arm".into(),
             os: "linux".into(),
             os_version: Some("1".into()),
             os_features: Some(vec!["f".into()]),
             variant: Some("v7".into()),
             features: None,
-        });
+        }));
         desc.artifact_type = Some("application/x".into());
         assert_eq!(
             json(&desc),

@@ -36,6 +36,8 @@ fn write<T: Serialize + ?Sized>(v: &T, formatter: GoFormatter) -> Result<Vec<u8>
         what: "value for JSON output".to_string(),
         source,
     })?;
+    // Growth by doubling leaves up to half unused; a 15,000-layer manifest is kept for a while.
+    out.shrink_to_fit();
     Ok(out)
 }
 

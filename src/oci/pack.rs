@@ -588,7 +588,10 @@ mod tests {
             assert_eq!(packed.config_bytes.as_deref(), Some(&json[..]));
             assert_eq!(packed.config.media_type, media_type::OCI_CONFIG);
             assert_eq!(packed.config.digest, Digest::sha256_of(json));
-            assert_eq!(packed.config.annotations.as_ref().unwrap()["k"], "v");
+            assert_eq!(
+                packed.config.annotations.as_ref().unwrap().get("k"),
+                Some("v")
+            );
             let expected_type = match spec {
                 ImageSpec::V1_1 => media_type::UNKNOWN_ARTIFACT,
                 ImageSpec::V1_0 => media_type::OCI_CONFIG,
@@ -874,7 +877,12 @@ mod tests {
         o.created = datetime!(2026-01-02 05:04:05.999 +02:00);
         let packed = pack_manifest(&o).unwrap();
         assert_eq!(
-            packed.manifest.annotations.unwrap()[annotations::CREATED],
+            packed
+                .manifest
+                .annotations
+                .unwrap()
+                .get(annotations::CREATED)
+                .unwrap(),
             "2026-01-02T03:04:05Z"
         );
         assert_eq!(
