@@ -361,13 +361,15 @@ impl Default for UnpackOptions {
     }
 }
 
-/// Extracts the tar+gzip file `archive`, whose entries are named `<title>/…`, to `target`:
+/// Extracts the tar+gzip stream `archive`, whose entries are named `<title>/…`, to `target`:
 /// into a temp directory beside `target` first, checking every entry and, when given, the digest
 /// of the uncompressed tar (`expected_tar`); then the directory is renamed to `target` (or, when
 /// `target` is an existing directory and `keep_old_files` is off, its entries are moved into it).
+/// `archive` may still be arriving: nothing is placed before it reached its end, so a reader that
+/// fails at its end (a blob whose digest does not match) leaves nothing behind.
 /// Blocking: call it from a blocking thread.
 pub fn unpack_into_place(
-    archive: &Path,
+    archive: impl Read,
     title: &str,
     expected_tar: Option<&Digest>,
     target: &Path,
@@ -547,7 +549,13 @@ struct Extractor<'a> {
     /// Every path this extraction made, by its name in the archive: a path that exists
     /// without being in here was made under another name the filesystem confuses with it.
     created: HashSet<PathBuf>,
+    /// One buffer for every file's bytes: `io::copy`'s 8 KiB would make a read and a write
+    /// syscall per 8 KiB (1 GiB: 130,000 of each).
+    buf: Vec<u8>,
 }
+
+/// Size of [`Extractor::buf`].
+const EXTRACT_BUF: usize = 256 * 1024;
 
 impl<'a> Extractor<'a> {
     fn new(root: &'a Path, title: &'a str, opts: &'a UnpackOptions) -> Result<Self> {
@@ -565,6 +573,7 @@ impl<'a> Extractor<'a> {
             symlinks: Vec::new(),
             entries: 0,
             created: HashSet::new(),
+            buf: vec![0; EXTRACT_BUF],
         })
     }
 
@@ -602,10 +611,9 @@ impl<'a> Extractor<'a> {
         }
     }
 
-    fn extract(&mut self, archive: &Path, expected_tar: Option<&Digest>) -> Result<()> {
-        let file = fs::File::open(archive).map_err(|e| Error::io(archive, e))?;
+    fn extract(&mut self, archive: impl Read, expected_tar: Option<&Digest>) -> Result<()> {
         let mut reader = CappedReader {
-            inner: MultiGzDecoder::new(BufReader::with_capacity(1 << 20, file)),
+            inner: MultiGzDecoder::new(BufReader::with_capacity(1 << 20, archive)),
             digester: Digester::new(
                 expected_tar
                     .map(Digest::algorithm)
@@ -789,7 +797,10 @@ impl<'a> Extractor<'a> {
                     .mode(create_mode)
                     .open(&path)
                     .map_err(|e| self.create_error(&name, &rel, &path, e))?;
-                io::copy(entry, &mut file).map_err(|e| {
+                let mut buf = std::mem::take(&mut self.buf);
+                let copied = copy_with(entry, &mut file, &mut buf);
+                self.buf = buf;
+                copied.map_err(|e| {
                     if e.raw_os_error().is_some() {
                         Error::io(&path, e)
                     } else {
@@ -990,6 +1001,19 @@ impl<'a> Extractor<'a> {
 }
 
 /// Gives every directory below `dir` owner rwx again, best effort, so it can be removed.
+/// `io::copy` through `buf`, so reads and writes are as large as it is.
+fn copy_with(reader: &mut impl Read, writer: &mut impl Write, buf: &mut [u8]) -> io::Result<()> {
+    loop {
+        let n = match reader.read(buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        writer.write_all(&buf[..n])?;
+    }
+}
+
 fn make_removable(dir: &Path) {
     if let Ok(meta) = fs::symlink_metadata(dir)
         && meta.is_dir()
@@ -1072,7 +1096,7 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         let target = out.path().join("d");
         unpack_into_place(
-            &first.path,
+            fs::File::open(&first.path).unwrap(),
             "d",
             Some(&first.tar_digest),
             &target,
@@ -1086,7 +1110,7 @@ mod tests {
         // A wrong content digest leaves nothing under the final name.
         let again = out.path().join("again");
         let err = unpack_into_place(
-            &first.path,
+            fs::File::open(&first.path).unwrap(),
             "d",
             Some(&Digest::sha256_of(b"other")),
             &again,

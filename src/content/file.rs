@@ -10,7 +10,6 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use async_trait::async_trait;
-use tokio::io::AsyncWriteExt;
 
 use super::dir::{self, DirPackOptions, UnpackOptions};
 use super::memory::MemoryStore;
@@ -548,9 +547,9 @@ fn write_whole(
 }
 
 impl FileStore {
-    /// Unpacks a directory layer to `<root>/<title>`: the blob goes to a temp file beside the
-    /// target and is verified (size and digest) before anything is extracted; extraction then
-    /// happens in a temp directory that is renamed into place (see [`dir::unpack_into_place`]).
+    /// Unpacks a directory layer to `<root>/<title>`: the blob is extracted as it arrives into a
+    /// temp directory beside the target, which is renamed into place only after the blob's size
+    /// and digest checked (see [`dir::unpack_into_place`]).
     async fn write_dir(&self, desc: &Descriptor, title: &str, content: BlobReader) -> Result<()> {
         tokio::fs::create_dir_all(&self.root)
             .await
@@ -568,27 +567,6 @@ impl FileStore {
             })?),
             None => None,
         };
-        let dir = target
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| self.root.clone());
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| Error::io(&dir, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".oras-partial-")
-            .tempfile_in(&dir)
-            .map_err(|e| Error::io(&dir, e))?;
-        let std_file = tmp.reopen().map_err(|e| Error::io(tmp.path(), e))?;
-        let mut file = tokio::fs::File::from_std(std_file);
-        // Verified here too, whoever the caller is: nothing is extracted from unverified bytes.
-        let mut reader =
-            crate::digest::VerifyingReader::new(content, desc.digest.clone(), desc.size);
-        tokio::io::copy(&mut reader, &mut file)
-            .await
-            .map_err(|e| write_error(desc, tmp.path(), e))?;
-        file.flush().await.map_err(|e| Error::io(tmp.path(), e))?;
-        drop(file);
         let opts = UnpackOptions {
             preserve_permissions: self.policy.preserve_permissions,
             keep_old_files: self.policy.keep_old_files,
@@ -597,21 +575,65 @@ impl FileStore {
                 .unpack_limit
                 .unwrap_or(dir::DEFAULT_UNPACK_LIMIT),
         };
-        let (archive, title_owned, target_owned) =
-            (tmp.into_temp_path(), title.to_string(), target.clone());
-        tokio::task::spawn_blocking(move || {
-            let result = dir::unpack_into_place(
-                &archive,
+        // The archive is extracted as it arrives, on a blocking thread fed through a bounded
+        // channel (no temp copy of the archive to write and read back). Verified here too,
+        // whoever the caller is: the stream ends only after the digest checked, and the tree is
+        // placed only once the stream has ended, so unverified bytes are never placed.
+        let mut reader =
+            crate::digest::VerifyingReader::new(content, desc.digest.clone(), desc.size);
+        let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(WRITE_QUEUE);
+        let (spare_tx, mut spare_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+        let (title_owned, target_owned) = (title.to_string(), target.clone());
+        let extractor = tokio::task::spawn_blocking(move || {
+            let archive = ChunkReader {
+                rx,
+                spare: spare_tx,
+                buf: Vec::new(),
+                pos: 0,
+                ended: false,
+            };
+            dir::unpack_into_place(
+                archive,
                 &title_owned,
                 expected_tar.as_ref(),
                 &target_owned,
                 &opts,
-            );
-            drop(archive);
-            result
-        })
-        .await
-        .map_err(|e| Error::Protocol(format!("unpacking task failed: {e}")))??;
+            )
+        });
+        let read = async {
+            use tokio::io::AsyncReadExt;
+            loop {
+                let mut buf = spare_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(WRITE_BUF));
+                let mut eof = false;
+                while buf.len() < buf.capacity() {
+                    if reader.read_buf(&mut buf).await? == 0 {
+                        eof = true;
+                        break;
+                    }
+                }
+                // A failed send means the extractor stopped: its error is reported below.
+                if !buf.is_empty() && tx.send(Chunk::Data(buf)).await.is_err() {
+                    return Ok(());
+                }
+                if eof {
+                    let _ = tx.send(Chunk::End).await;
+                    return Ok::<(), std::io::Error>(());
+                }
+            }
+        };
+        let read_result = read.await;
+        if let Err(e) = &read_result {
+            let _ = tx.send(Chunk::Failed(e.to_string())).await;
+        }
+        drop(tx);
+        let extracted = extractor
+            .await
+            .map_err(|e| Error::Protocol(format!("unpacking task failed: {e}")))?;
+        // A transfer or digest failure is the cause of whatever the extractor then reported.
+        read_result.map_err(|e| crate::error::read_error(desc, e))?;
+        extracted?;
         let path = std::path::absolute(&target).unwrap_or(target);
         self.written
             .lock()
@@ -690,6 +712,59 @@ fn write_error(desc: &Descriptor, tmp: &Path, e: std::io::Error) -> Error {
         Error::io(tmp, e)
     } else {
         crate::error::read_error(desc, e)
+    }
+}
+
+/// What the network side of a directory pull hands its extracting thread.
+enum Chunk {
+    /// More of the archive.
+    Data(Vec<u8>),
+    /// The archive ended, and its size and digest checked.
+    End,
+    /// The transfer failed (the network side reports the error itself).
+    Failed(String),
+}
+
+/// The extracting thread's side of the channel, as a blocking `Read`. A channel closed without
+/// [`Chunk::End`] (the transfer was cancelled) is an error, never a clean end of the archive.
+struct ChunkReader {
+    rx: tokio::sync::mpsc::Receiver<Chunk>,
+    /// Read buffers go back for reuse.
+    spare: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+    buf: Vec<u8>,
+    pos: usize,
+    /// [`Chunk::End`] came: every later read is the end too.
+    ended: bool,
+}
+
+impl std::io::Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::{Error as IoError, ErrorKind};
+        while self.pos == self.buf.len() {
+            if self.ended {
+                return Ok(0);
+            }
+            match self.rx.blocking_recv() {
+                Some(Chunk::Data(next)) => {
+                    let mut used = std::mem::replace(&mut self.buf, next);
+                    used.clear();
+                    let _ = self.spare.send(used);
+                    self.pos = 0;
+                }
+                Some(Chunk::End) => self.ended = true,
+                Some(Chunk::Failed(message)) => return Err(IoError::other(message)),
+                None => {
+                    return Err(IoError::new(
+                        ErrorKind::UnexpectedEof,
+                        "the transfer stopped before the archive ended",
+                    ));
+                }
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

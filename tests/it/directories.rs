@@ -582,7 +582,7 @@ fn directory_merge_never_enters_a_symlink_of_the_existing_directory() {
 }
 
 #[test]
-fn directory_blob_is_verified_before_anything_is_extracted() {
+fn directory_blob_is_verified_before_anything_is_placed() {
     let registry = Registry::start();
     let work = workdir();
     make_tree(work.path());
@@ -1151,4 +1151,45 @@ fn big_directory_streams_with_bounded_memory() {
     }
     assert!(push_rss < limit_kib, "push peak RSS {push_rss} KiB");
     assert!(pull_rss < limit_kib, "pull peak RSS {pull_rss} KiB");
+}
+
+/// A directory blob whose transfer is cut halfway (every attempt): files at the start of the
+/// archive were already extracted when the stream broke, and none of them may be left, under the
+/// final name or in a temp directory.
+#[test]
+fn a10_a_directory_blob_cut_mid_transfer_leaves_nothing() {
+    use common::hostile::{Action, Hostile};
+    let registry = Registry::start();
+    let work = workdir();
+    write_file(work.path(), "tree/a.txt", "first entry\n");
+    // Incompressible, so the cut lands inside this file, after a.txt was extracted.
+    let noise: Vec<u8> = (0..4_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    fs::write(work.path().join("tree/z.bin"), &noise).unwrap();
+    let reference = registry.reference("dirs/cut:v1");
+    ok(oras_in(work.path()).args(["push", &reference, "tree"]));
+    let digest = layer(&registry, "dirs/cut", "v1")["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = fs::read(registry.blob_data_path(&digest)).unwrap();
+    let size = blob.len() as u64;
+    let half = blob[..blob.len() / 2].to_vec();
+    let layer_path = format!("/blobs/{digest}");
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if req.method == "GET" && req.path().ends_with(&layer_path) {
+            Action::Truncated {
+                status: 200,
+                headers: vec![],
+                content_length: size,
+                body: half.clone(),
+            }
+        } else {
+            Action::Forward
+        }
+    });
+    let from = format!("{}/dirs/cut:v1", hostile.addr());
+    fails(oras_in(work.path()).args(["pull", &from, "-o", "out"]));
+    assert_nothing_left(&work.path().join("out"), "tree");
 }
