@@ -249,7 +249,21 @@ async fn read_tag_schema_index(
 /// # }).unwrap();
 /// ```
 pub fn referrer_entry(desc: &Descriptor, bytes: &[u8]) -> Result<Option<(Descriptor, Descriptor)>> {
+    let fast = matches!(
+        desc.media_type.as_str(),
+        media_type::OCI_MANIFEST | media_type::OCI_INDEX
+    )
+    .then(|| oci::manifest::referrer_fields(bytes))
+    .flatten();
     let (subject, artifact_type, annotations) = match desc.media_type.as_str() {
+        // A manifest of 15,000 layers is not decoded whole again for these few fields.
+        media_type::OCI_MANIFEST if let Some((subject, artifact_type, Some(config), a)) = fast => {
+            let artifact_type = artifact_type.filter(|t| !t.is_empty()).unwrap_or(config);
+            (subject, Some(artifact_type), a)
+        }
+        media_type::OCI_INDEX if let Some((subject, artifact_type, _, a)) = fast => {
+            (subject, artifact_type, a)
+        }
         media_type::OCI_MANIFEST => {
             let manifest = oci::parse_manifest(bytes)?;
             let artifact_type = manifest
@@ -658,5 +672,21 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+
+        // A repeated key makes the quick read fail; the whole parse reads it (the last value
+        // wins, as in Go), so the entry is what the copy saw.
+        let repeated = with_type.replace(
+            r#""artifactType":"application/vnd.sbom","#,
+            r#""artifactType":"first/type","artifactType":"application/vnd.sbom","#,
+        );
+        let (_, entry) = referrer_entry(&desc, repeated.as_bytes()).unwrap().unwrap();
+        assert_eq!(entry.artifact_type.as_deref(), Some("application/vnd.sbom"));
+        // Without a config the manifest is refused, as before.
+        let no_config = no_subject.replace(
+            r#""config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"#,
+            "",
+        );
+        assert_ne!(no_config, no_subject);
+        assert!(referrer_entry(&desc, no_config.as_bytes()).is_err());
     }
 }
