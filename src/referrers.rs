@@ -257,12 +257,23 @@ pub fn referrer_entry(desc: &Descriptor, bytes: &[u8]) -> Result<Option<(Descrip
     .flatten();
     let (subject, artifact_type, annotations) = match desc.media_type.as_str() {
         // A manifest of 15,000 layers is not decoded whole again for these few fields.
-        media_type::OCI_MANIFEST if let Some((subject, artifact_type, Some(config), a)) = fast => {
-            let artifact_type = artifact_type.filter(|t| !t.is_empty()).unwrap_or(config);
-            (subject, Some(artifact_type), a)
+        media_type::OCI_MANIFEST
+            if let Some(oci::manifest::ReferrerFields {
+                subject,
+                artifact_type,
+                config: Some(config),
+                annotations,
+            }) = fast =>
+        {
+            let artifact_type = artifact_type.filter(|t| !t.is_empty());
+            (
+                subject,
+                Some(artifact_type.unwrap_or(config.media_type)),
+                annotations,
+            )
         }
-        media_type::OCI_INDEX if let Some((subject, artifact_type, _, a)) = fast => {
-            (subject, artifact_type, a)
+        media_type::OCI_INDEX if let Some(fields) = fast => {
+            (fields.subject, fields.artifact_type, fields.annotations)
         }
         media_type::OCI_MANIFEST => {
             let manifest = oci::parse_manifest(bytes)?;

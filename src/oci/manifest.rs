@@ -126,38 +126,25 @@ pub(crate) fn config_of(bytes: &[u8]) -> Option<Descriptor> {
         .map(|m| m.config)
 }
 
-/// What makes a manifest or index a referrer, read without decoding its layers or manifests:
-/// `(subject, artifactType, config media type, annotations)`. `None` when the fast read fails
-/// (a duplicate key, a missing field): the caller then parses the whole document, which says
-/// what is wrong or reads it as the copy did.
-#[allow(clippy::type_complexity)]
-pub(crate) fn referrer_fields(
-    bytes: &[u8],
-) -> Option<(
-    Option<Descriptor>,
-    Option<String>,
-    Option<String>,
-    Option<Annotations>,
-)> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Head {
-        #[serde(default)]
-        subject: Option<Descriptor>,
-        #[serde(default)]
-        artifact_type: Option<String>,
-        #[serde(default)]
-        config: Option<Descriptor>,
-        #[serde(default)]
-        annotations: Option<Annotations>,
-    }
-    let head: Head = serde_json::from_slice(bytes).ok()?;
-    Some((
-        head.subject,
-        head.artifact_type,
-        head.config.map(|c| c.media_type),
-        head.annotations,
-    ))
+/// What makes a manifest or index a referrer, read by [`referrer_fields`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReferrerFields {
+    #[serde(default)]
+    pub subject: Option<Descriptor>,
+    #[serde(default)]
+    pub artifact_type: Option<String>,
+    #[serde(default)]
+    pub config: Option<Descriptor>,
+    #[serde(default)]
+    pub annotations: Option<Annotations>,
+}
+
+/// The [`ReferrerFields`] of a manifest or index, read without decoding its layers or
+/// manifests. `None` when this quick read fails (a repeated key, a wrong type): the caller then
+/// parses the whole document, which says what is wrong or reads it as the copy did.
+pub(crate) fn referrer_fields(bytes: &[u8]) -> Option<ReferrerFields> {
+    serde_json::from_slice(bytes).ok()
 }
 
 /// The descriptors a manifest of type `media_type` points to, in oras-go's order:
