@@ -1193,3 +1193,79 @@ fn a10_a_directory_blob_cut_mid_transfer_leaves_nothing() {
     fails(oras_in(work.path()).args(["pull", &from, "-o", "out"]));
     assert_nothing_left(&work.path().join("out"), "tree");
 }
+
+/// SIGINT while a directory layer is still arriving: the extractor has already made its temp
+/// directory (and the first file) beside the target. The command exits 130 and leaves nothing.
+#[test]
+fn d45_sigint_mid_directory_pull_leaves_nothing() {
+    use common::hostile::{Action, Hostile};
+    use std::time::Instant;
+    let registry = Registry::start();
+    let work = workdir();
+    write_file(work.path(), "tree/a.txt", "first entry\n");
+    let noise: Vec<u8> = (0..4_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    fs::write(work.path().join("tree/z.bin"), &noise).unwrap();
+    let reference = registry.reference("dirs/sigint:v1");
+    ok(oras_in(work.path()).args(["push", &reference, "tree"]));
+    let digest = layer(&registry, "dirs/sigint", "v1")["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let blob = fs::read(registry.blob_data_path(&digest)).unwrap();
+    let size = blob.len() as u64;
+    let half = blob[..blob.len() / 2].to_vec();
+    let layer_path = format!("/blobs/{digest}");
+    let hostile = Hostile::start(Some(&registry), move |req| {
+        if req.method == "GET" && req.path().ends_with(&layer_path) {
+            Action::HeadersThenStall {
+                status: 200,
+                headers: vec![],
+                content_length: size,
+                body: half.clone(),
+            }
+        } else {
+            Action::Forward
+        }
+    });
+    let out = work.path().join("out");
+    let mut child = common::oras_std()
+        .args(["pull", &format!("{}/dirs/sigint:v1", hostile.addr()), "-o"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the extraction is under way: its temp directory exists beside the target.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let unpacking = || {
+        fs::read_dir(&out).is_ok_and(|mut it| {
+            it.any(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".oras-unpack-")
+            })
+        })
+    };
+    while !unpacking() {
+        assert!(Instant::now() < deadline, "the extraction never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let signalled = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(20),
+            "oras did not stop within 20 s of the signal"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert_nothing_left(&out, "tree");
+}
