@@ -73,21 +73,14 @@ pub use crate::oci::pack::{ImageSpec, PackOptions, created_time};
 /// # }).unwrap();
 /// ```
 pub async fn pack_manifest(store: &dyn Target, opts: &PackOptions) -> Result<Descriptor> {
-    Ok(store_packed(store, oci::pack_manifest(opts)?)
-        .await?
-        .descriptor)
-}
-
-/// Pushes what `packed` generated, then the manifest, to `store`, unless already there.
-async fn store_packed(
-    store: &dyn Target,
-    packed: oci::PackedManifest,
-) -> Result<oci::PackedManifest> {
+    // What the packing generated first, then the manifest, each unless already there.
+    let mut packed = oci::pack_manifest(opts)?;
     for (desc, bytes) in packed.generated_blobs() {
         push_if_missing(store, desc, bytes.to_vec()).await?;
     }
-    push_if_missing(store, &packed.descriptor, packed.bytes.clone()).await?;
-    Ok(packed)
+    let bytes = std::mem::take(&mut packed.bytes);
+    push_if_missing(store, &packed.descriptor, bytes).await?;
+    Ok(packed.descriptor)
 }
 
 async fn push_if_missing(store: &dyn Target, desc: &Descriptor, bytes: Vec<u8>) -> Result<()> {

@@ -251,24 +251,22 @@ impl FileStore {
         for title in descs.iter().filter_map(Descriptor::title) {
             self.target_path(title)?;
         }
-        let mut titled = 0;
         {
             let mut claimed = self.claimed.lock().expect("file store lock");
             for desc in descs {
                 if let Some(title) = desc.title() {
                     take(&mut claimed, title, &desc.digest)?;
-                    titled += 1;
                 }
             }
         }
+        let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
         // Each titled blob is recorded once written: size the list once, not by doubling.
         self.written
             .lock()
             .expect("file store lock")
-            .reserve(titled);
+            .reserve(titles.len());
         // Names the destination filesystem would merge or refuse, tried there together before
         // any write; writing them later needs no further check among themselves.
-        let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
         names::check_on_disk(&self.root, &titles)
     }
 
@@ -601,18 +599,11 @@ impl FileStore {
             )
         });
         let read = async {
-            use tokio::io::AsyncReadExt;
             loop {
                 let mut buf = spare_rx
                     .try_recv()
                     .unwrap_or_else(|_| Vec::with_capacity(WRITE_BUF));
-                let mut eof = false;
-                while buf.len() < buf.capacity() {
-                    if reader.read_buf(&mut buf).await? == 0 {
-                        eof = true;
-                        break;
-                    }
-                }
+                let eof = fill(&mut reader, &mut buf).await?;
                 // A failed send means the extractor stopped: its error is reported below.
                 if !buf.is_empty() && tx.send(Chunk::Data(buf)).await.is_err() {
                     return Ok(());
@@ -773,6 +764,20 @@ const WRITE_BUF: usize = 1024 * 1024;
 /// Buffers in flight between the two: bounds a pull's memory to a few MiB per blob.
 const WRITE_QUEUE: usize = 3;
 
+/// Reads into `buf` until it is full or `reader` ends; `true` at the end.
+async fn fill(
+    reader: &mut (impl tokio::io::AsyncRead + Unpin),
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    use tokio::io::AsyncReadExt;
+    while buf.len() < buf.capacity() {
+        if reader.read_buf(buf).await? == 0 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Copies `content` into `file` with the reading (network, hashing by the caller's verifying
 /// reader) on this task and the writing (and the final `fsync`) on a blocking thread, handed
 /// over in large buffers through a bounded channel, so hashing and disk writes overlap. Returns
@@ -784,7 +789,6 @@ pub(crate) async fn write_pipelined(
     mut content: BlobReader,
     file: std::fs::File,
 ) -> Result<()> {
-    use tokio::io::AsyncReadExt;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(WRITE_QUEUE);
     // Written buffers come back for reuse: no allocation (and page faults) per chunk.
     let (spare_tx, mut spare_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
@@ -810,13 +814,7 @@ pub(crate) async fn write_pipelined(
                 .try_recv()
                 .unwrap_or_else(|_| Vec::with_capacity(chunk));
             // Fill the buffer (many network reads) before handing it over: few, large writes.
-            let mut eof = false;
-            while buf.len() < buf.capacity() {
-                if content.read_buf(&mut buf).await? == 0 {
-                    eof = true;
-                    break;
-                }
-            }
+            let eof = fill(&mut content, &mut buf).await?;
             if !buf.is_empty() && tx.send(buf).await.is_err() {
                 // The writer stopped: its error is reported below.
                 return Ok(());

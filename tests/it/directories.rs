@@ -1153,23 +1153,25 @@ fn big_directory_streams_with_bounded_memory() {
     assert!(pull_rss < limit_kib, "pull peak RSS {pull_rss} KiB");
 }
 
-/// A directory blob whose transfer is cut halfway (every attempt): files at the start of the
-/// archive were already extracted when the stream broke, and none of them may be left, under the
-/// final name or in a temp directory.
-#[test]
-fn a10_a_directory_blob_cut_mid_transfer_leaves_nothing() {
+/// Pushes `tree` (a small first file, then 4 MB of incompressible bytes, so a cut halfway lands
+/// after the first file was extracted) as `<repo>:v1`, and puts a hostile server in front of the
+/// registry that answers the layer's GET with `answer(blob size, first half of the blob)`.
+/// Returns the hostile server.
+fn serve_half_a_directory(
+    registry: &Registry,
+    work: &Path,
+    repo: &str,
+    answer: fn(u64, Vec<u8>) -> common::hostile::Action,
+) -> common::hostile::Hostile {
     use common::hostile::{Action, Hostile};
-    let registry = Registry::start();
-    let work = workdir();
-    write_file(work.path(), "tree/a.txt", "first entry\n");
-    // Incompressible, so the cut lands inside this file, after a.txt was extracted.
+    write_file(work, "tree/a.txt", "first entry\n");
     let noise: Vec<u8> = (0..4_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    fs::write(work.path().join("tree/z.bin"), &noise).unwrap();
-    let reference = registry.reference("dirs/cut:v1");
-    ok(oras_in(work.path()).args(["push", &reference, "tree"]));
-    let digest = layer(&registry, "dirs/cut", "v1")["digest"]
+    fs::write(work.join("tree/z.bin"), &noise).unwrap();
+    let reference = registry.reference(&format!("{repo}:v1"));
+    ok(oras_in(work).args(["push", &reference, "tree"]));
+    let digest = layer(registry, repo, "v1")["digest"]
         .as_str()
         .unwrap()
         .to_string();
@@ -1177,16 +1179,28 @@ fn a10_a_directory_blob_cut_mid_transfer_leaves_nothing() {
     let size = blob.len() as u64;
     let half = blob[..blob.len() / 2].to_vec();
     let layer_path = format!("/blobs/{digest}");
-    let hostile = Hostile::start(Some(&registry), move |req| {
+    Hostile::start(Some(registry), move |req| {
         if req.method == "GET" && req.path().ends_with(&layer_path) {
-            Action::Truncated {
-                status: 200,
-                headers: vec![],
-                content_length: size,
-                body: half.clone(),
-            }
+            answer(size, half.clone())
         } else {
             Action::Forward
+        }
+    })
+}
+
+/// A directory blob whose transfer is cut halfway (every attempt): files at the start of the
+/// archive were already extracted when the stream broke, and none of them may be left, under the
+/// final name or in a temp directory.
+#[test]
+fn a10_a_directory_blob_cut_mid_transfer_leaves_nothing() {
+    let registry = Registry::start();
+    let work = workdir();
+    let hostile = serve_half_a_directory(&registry, work.path(), "dirs/cut", |size, half| {
+        common::hostile::Action::Truncated {
+            status: 200,
+            headers: vec![],
+            content_length: size,
+            body: half,
         }
     });
     let from = format!("{}/dirs/cut:v1", hostile.addr());
@@ -1198,35 +1212,15 @@ fn a10_a_directory_blob_cut_mid_transfer_leaves_nothing() {
 /// directory (and the first file) beside the target. The command exits 130 and leaves nothing.
 #[test]
 fn d45_sigint_mid_directory_pull_leaves_nothing() {
-    use common::hostile::{Action, Hostile};
     use std::time::Instant;
     let registry = Registry::start();
     let work = workdir();
-    write_file(work.path(), "tree/a.txt", "first entry\n");
-    let noise: Vec<u8> = (0..4_000_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    fs::write(work.path().join("tree/z.bin"), &noise).unwrap();
-    let reference = registry.reference("dirs/sigint:v1");
-    ok(oras_in(work.path()).args(["push", &reference, "tree"]));
-    let digest = layer(&registry, "dirs/sigint", "v1")["digest"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let blob = fs::read(registry.blob_data_path(&digest)).unwrap();
-    let size = blob.len() as u64;
-    let half = blob[..blob.len() / 2].to_vec();
-    let layer_path = format!("/blobs/{digest}");
-    let hostile = Hostile::start(Some(&registry), move |req| {
-        if req.method == "GET" && req.path().ends_with(&layer_path) {
-            Action::HeadersThenStall {
-                status: 200,
-                headers: vec![],
-                content_length: size,
-                body: half.clone(),
-            }
-        } else {
-            Action::Forward
+    let hostile = serve_half_a_directory(&registry, work.path(), "dirs/sigint", |size, half| {
+        common::hostile::Action::HeadersThenStall {
+            status: 200,
+            headers: vec![],
+            content_length: size,
+            body: half,
         }
     });
     let out = work.path().join("out");
@@ -1253,19 +1247,7 @@ fn d45_sigint_mid_directory_pull_leaves_nothing() {
         assert!(Instant::now() < deadline, "the extraction never started");
         std::thread::sleep(Duration::from_millis(50));
     }
-    // SAFETY: sending a signal to our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-    let signalled = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(20),
-            "oras did not stop within 20 s of the signal"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let (status, _) = common::signal_and_wait(&mut child, libc::SIGINT);
     assert_eq!(status.code(), Some(130));
     assert_nothing_left(&out, "tree");
 }

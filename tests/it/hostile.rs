@@ -748,23 +748,8 @@ fn interrupted_pull(signal: libc::c_int) -> Option<i32> {
         partial.iter().all(|f| f.contains(".oras-partial-")),
         "only a temp file may exist mid-download: {partial:?}"
     );
-    let signalled = Instant::now();
-    // SAFETY: sending a signal to our own child.
-    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(20),
-            "oras did not stop within 20 s of the signal"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    eprintln!(
-        "d45: stopped {:?} after signal {signal}",
-        signalled.elapsed()
-    );
+    let (status, took) = common::signal_and_wait(&mut child, signal);
+    eprintln!("d45: stopped {took:?} after signal {signal}");
     assert!(
         list_files(work.path()).is_empty(),
         "after the signal: {:?}",

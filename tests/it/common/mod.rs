@@ -949,6 +949,27 @@ pub fn oras_std() -> Command {
     cmd
 }
 
+/// Sends `signal` to `child` and waits for it to exit, failing the test past 20 s. Returns the
+/// exit status and how long the child took to stop.
+pub fn signal_and_wait(
+    child: &mut std::process::Child,
+    signal: libc::c_int,
+) -> (std::process::ExitStatus, std::time::Duration) {
+    let signalled = std::time::Instant::now();
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, signalled.elapsed());
+        }
+        assert!(
+            signalled.elapsed() < std::time::Duration::from_secs(20),
+            "oras did not stop within 20 s of the signal"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Applies the clean environment of [`oras`] to any command (e.g. a wrapper that runs `oras`).
 pub fn clean_env(cmd: &mut Command) {
     let home = test_home();
