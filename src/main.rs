@@ -25,7 +25,10 @@ fn main() -> ExitCode {
         }
     };
     init_logging(cli.debug());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread drives the command and its I/O: every future of a command runs on it anyway
+    // (the library spawns no tasks), and a multi-threaded runtime would only add a wake-up of
+    // this thread by a worker for every socket event (the cost of a many-file transfer).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
@@ -35,17 +38,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    // The signal is awaited on a worker thread, so it is seen even while the command blocks the
-    // main thread (a password prompt); if the command cannot be dropped within a few seconds,
+    // The signal is awaited on a thread of its own, so it is seen even while the command blocks
+    // its thread (a password prompt); if the command cannot be dropped within a few seconds,
     // the process exits anyway.
     let (signalled, mut on_signal) = tokio::sync::oneshot::channel();
-    runtime.spawn(async move {
-        let code = interrupted().await;
-        let _ = signalled.send(code);
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        eprintln!("Error: interrupted");
-        std::process::exit(i32::from(code));
-    });
+    watch_signals(signalled);
     let outcome = runtime.block_on(async {
         tokio::select! {
             result = cli.run() => Ok(result),
@@ -79,6 +76,27 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// Starts the thread that waits for SIGINT or SIGTERM, reports it through `signalled`, and
+/// ends the process if the command has not stopped 5 s later. Without that thread (it could
+/// not start) the signals keep their default action: the process is killed at once.
+fn watch_signals(signalled: tokio::sync::oneshot::Sender<u8>) {
+    let watcher = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let Ok(watcher) = watcher else { return };
+    let _ = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            watcher.block_on(async move {
+                let code = interrupted().await;
+                let _ = signalled.send(code);
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                eprintln!("Error: interrupted");
+                std::process::exit(i32::from(code));
+            })
+        });
 }
 
 /// Whether an error may be a system call cut short by a signal (EINTR).
