@@ -248,7 +248,8 @@ impl FileStore {
     /// `ErrDuplicateName`), nor two names the output directory's filesystem cannot tell apart
     /// or cannot store (see [`super::names`]).
     pub fn check_titles(&self, descs: &[Descriptor]) -> Result<()> {
-        for title in descs.iter().filter_map(Descriptor::title) {
+        let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
+        for title in &titles {
             self.target_path(title)?;
         }
         {
@@ -259,7 +260,6 @@ impl FileStore {
                 }
             }
         }
-        let titles: Vec<&str> = descs.iter().filter_map(Descriptor::title).collect();
         // Each titled blob is recorded once written: size the list once, not by doubling.
         self.written
             .lock()
