@@ -80,9 +80,13 @@ impl CommonArgs {
         while let Some((_, sub)) = leaf.subcommand() {
             leaf = sub;
         }
-        match leaf.try_contains_id("debug") {
-            Ok(_) => CommonArgs::from_arg_matches(leaf),
-            Err(_) => Ok(CommonArgs::default()),
+        // Asked of the ids the matches hold (a flag always holds its default), not through
+        // `try_contains_id`: that refuses an unknown id only in debug builds, and a release
+        // build then read the flags of `oras version` and failed ("debug" not provided).
+        if leaf.ids().any(|id| id.as_str() == "debug") {
+            CommonArgs::from_arg_matches(leaf)
+        } else {
+            Ok(CommonArgs::default())
         }
     }
 }
